@@ -1,0 +1,66 @@
+package io.kubevirt.cib.events;
+
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every event type of the pipeline. The CloudEvents {@code type}, the Kafka topic and the schema folder
+ * all use the same name, so an operator who sees one knows the other two.
+ */
+public enum EventType {
+    BUILD_REQUESTED("build.requested", BuildRequested.class),
+    IMAGE_BUILT("image.built", ImageBuilt.class),
+    BUILD_FAILED("build.failed", BuildFailed.class),
+    IMAGE_VERIFIED("image.verified", ImageVerified.class),
+    RELEASE_TAGGED("release.tagged", ReleaseTagged.class),
+    IMAGE_PUBLISHED("image.published", ImagePublished.class),
+    RELEASE_PUBLISHED("release.published", ReleasePublished.class),
+    RESOURCES_CLEANED("resources.cleaned", ResourcesCleaned.class);
+
+    /** Written into {@code schemaVersion} of every event this code produces. */
+    public static final String CURRENT_VERSION = "1.0";
+
+    private final String typeName;
+    private final Class<? extends PipelineEvent> dataClass;
+
+    EventType(String typeName, Class<? extends PipelineEvent> dataClass) {
+        this.typeName = typeName;
+        this.dataClass = dataClass;
+    }
+
+    /** The CloudEvents type attribute, e.g. {@code build.requested}. */
+    public String typeName() {
+        return typeName;
+    }
+
+    /** One topic per event type, named as the type. */
+    public String topic() {
+        return typeName;
+    }
+
+    /** Where a consumer of this topic sends records it cannot accept. */
+    public String deadLetterTopic() {
+        return typeName + ".dlq";
+    }
+
+    public Class<? extends PipelineEvent> dataClass() {
+        return dataClass;
+    }
+
+    /** Major schema versions this code can read; anything else is dead-lettered. */
+    public Set<Integer> readableMajorVersions() {
+        return Set.of(1);
+    }
+
+    public static Optional<EventType> fromTypeName(String name) {
+        return Arrays.stream(values()).filter(t -> t.typeName.equals(name)).findFirst();
+    }
+
+    public static EventType of(Class<? extends PipelineEvent> dataClass) {
+        return Arrays.stream(values())
+                .filter(t -> t.dataClass.equals(dataClass))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("not an event class: " + dataClass));
+    }
+}
