@@ -1,0 +1,14 @@
+package io.kubevirt.cib.common.cloud;
+
+import java.util.List;
+import java.util.Map;
+
+/** Port: images the pipeline owns. Implementations: cloud-aws (EC2 AMIs), in-memory fake for unit tests. */
+public interface ImageCatalog {
+
+    /** Images in {@code location} that carry every one of {@code tags}, owned by this account/project. */
+    List<CloudImage> findImages(String location, Map<String, String> tags);
+
+    /** Removes the image and its snapshots. Removing an image that is already gone is not an error. */
+    void deleteImage(String location, String imageId);
+}

@@ -1,0 +1,59 @@
+package io.kubevirt.cib.common.cloud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** One contract, run against every {@link ImageCatalog}: the in-memory fake and each cloud adapter. */
+public abstract class ImageCatalogContract {
+
+    protected abstract ImageCatalog catalog();
+
+    protected abstract CloudFixture fixture();
+
+    /** A location (region) the implementation under test serves. */
+    protected abstract String location();
+
+    /** Another location, to prove lookups do not leak across regions. */
+    protected abstract String otherLocation();
+
+    @Test
+    void findsOnlyImagesCarryingEveryRequestedTag() {
+        String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        String wanted = fixture().seedImage(location(), "img-" + build + "-1",
+                Map.of(ResourceTags.BUILD_ID, build, ResourceTags.REQUEST_ID, "r1"));
+        fixture().seedImage(location(), "img-" + build + "-2",
+                Map.of(ResourceTags.BUILD_ID, build, ResourceTags.REQUEST_ID, "r2"));
+        fixture().seedImage(otherLocation(), "img-" + build + "-3",
+                Map.of(ResourceTags.BUILD_ID, build, ResourceTags.REQUEST_ID, "r1"));
+
+        var found = catalog().findImages(location(), Map.of(ResourceTags.BUILD_ID, build, ResourceTags.REQUEST_ID, "r1"));
+
+        assertThat(found).extracting(CloudImage::id).containsExactly(wanted);
+        CloudImage image = found.get(0);
+        assertThat(image.location()).isEqualTo(location());
+        assertThat(image.name()).isEqualTo("img-" + build + "-1");
+        assertThat(image.state()).isEqualTo(CloudImage.State.AVAILABLE);
+        assertThat(image.tags()).containsEntry(ResourceTags.REQUEST_ID, "r1");
+    }
+
+    @Test
+    void findsNothingForUnknownTags() {
+        assertThat(catalog().findImages(location(), Map.of(ResourceTags.BUILD_ID, "no-such-build-" + UUID.randomUUID())))
+                .isEmpty();
+    }
+
+    @Test
+    void deletedImageIsGoneAndDeletingAgainIsNotAnError() {
+        String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = fixture().seedImage(location(), "img-" + build, Map.of(ResourceTags.BUILD_ID, build));
+
+        catalog().deleteImage(location(), id);
+
+        assertThat(catalog().findImages(location(), Map.of(ResourceTags.BUILD_ID, build))).isEmpty();
+        assertThatCode(() -> catalog().deleteImage(location(), id)).doesNotThrowAnyException();
+    }
+}

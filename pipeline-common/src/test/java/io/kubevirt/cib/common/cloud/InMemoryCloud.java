@@ -1,0 +1,82 @@
+package io.kubevirt.cib.common.cloud;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * In-memory fake of the cloud ports for fast unit tests of decision logic. It passes the same contract tests as the
+ * real adapters ({@link ImageCatalogContract}, {@link InstanceFleetContract}), so behaviour proven against it holds.
+ */
+public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture {
+
+    private final Map<String, CloudImage> images = new ConcurrentHashMap<>();
+    private final Map<String, CloudInstance> instances = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public List<CloudImage> findImages(String location, Map<String, String> tags) {
+        calls.add("findImages " + location);
+        return images.values().stream()
+                .filter(i -> i.location().equals(location))
+                .filter(i -> i.tags().entrySet().containsAll(tags.entrySet()))
+                .toList();
+    }
+
+    @Override
+    public void deleteImage(String location, String imageId) {
+        calls.add("deleteImage " + imageId);
+        images.remove(imageId);
+    }
+
+    @Override
+    public List<CloudInstance> findInstances(String location, Map<String, String> tags) {
+        calls.add("findInstances " + location);
+        return instances.values().stream()
+                .filter(i -> i.location().equals(location))
+                .filter(i -> i.state().isAlive())
+                .filter(i -> i.tags().entrySet().containsAll(tags.entrySet()))
+                .toList();
+    }
+
+    @Override
+    public void terminate(String location, Collection<String> instanceIds) {
+        calls.add("terminate " + instanceIds);
+        for (String id : instanceIds) {
+            instances.computeIfPresent(id, (k, i) ->
+                    new CloudInstance(i.id(), i.location(), CloudInstance.State.TERMINATED, i.tags()));
+        }
+    }
+
+    @Override
+    public String seedImage(String location, String name, Map<String, String> tags) {
+        String id = String.format("ami-%017x", ids.incrementAndGet());
+        String snapshot = String.format("snap-%017x", ids.incrementAndGet());
+        images.put(id, new CloudImage(id, name, location, CloudImage.State.AVAILABLE, tags, List.of(snapshot)));
+        return id;
+    }
+
+    @Override
+    public String seedInstance(String location, Map<String, String> tags) {
+        String id = String.format("i-%017x", ids.incrementAndGet());
+        instances.put(id, new CloudInstance(id, location, CloudInstance.State.RUNNING, tags));
+        return id;
+    }
+
+    /** Every port call in order, for tests that assert what was (not) called. */
+    public List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    public List<CloudImage> allImages() {
+        return List.copyOf(images.values());
+    }
+
+    public List<CloudInstance> allInstances() {
+        return List.copyOf(instances.values());
+    }
+}
