@@ -2,6 +2,7 @@ package io.kubevirt.cib.common.cloud;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Port: images the pipeline owns. Implementations: cloud-aws (EC2 AMIs), in-memory fake for unit tests. */
 public interface ImageCatalog {
@@ -11,4 +12,10 @@ public interface ImageCatalog {
 
     /** Removes the image and its snapshots. Removing an image that is already gone is not an error. */
     void deleteImage(String location, String imageId);
+
+    /** The image if it exists and is owned by this account/project. */
+    Optional<CloudImage> getImage(String location, String imageId);
+
+    /** Adds (or overwrites) tags/labels on the image, e.g. the verified marker the publish phase looks for. */
+    void tagImage(String location, String imageId, Map<String, String> tags);
 }

@@ -56,4 +56,24 @@ public abstract class ImageCatalogContract {
         assertThat(catalog().findImages(location(), Map.of(ResourceTags.BUILD_ID, build))).isEmpty();
         assertThatCode(() -> catalog().deleteImage(location(), id)).doesNotThrowAnyException();
     }
+
+    @Test
+    void getsAnImageByIdAndAddsTagsWithoutLosingTheOldOnes() {
+        String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = fixture().seedImage(location(), "img-" + build, Map.of(ResourceTags.BUILD_ID, build));
+
+        catalog().tagImage(location(), id, Map.of("cib-verified-kubevirt-version", "v1.8.2"));
+
+        assertThat(catalog().getImage(location(), id)).hasValueSatisfying(image -> assertThat(image.tags())
+                .containsEntry(ResourceTags.BUILD_ID, build)
+                .containsEntry("cib-verified-kubevirt-version", "v1.8.2"));
+    }
+
+    @Test
+    void unknownImageIsEmpty() {
+        assertThat(catalog().getImage(location(), unknownImageId())).isEmpty();
+    }
+
+    /** An id in the cloud's format that names no image. */
+    protected abstract String unknownImageId();
 }

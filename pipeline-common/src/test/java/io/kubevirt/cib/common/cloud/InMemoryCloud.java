@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,6 +17,9 @@ public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture 
     private final Map<String, CloudImage> images = new ConcurrentHashMap<>();
     private final Map<String, CloudInstance> instances = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final Map<String, CloudInstance> launchesByToken = new ConcurrentHashMap<>();
+    private final Map<String, LaunchSpec> launchSpecs = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> hostKeys = new ConcurrentHashMap<>();
     private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
@@ -50,6 +54,63 @@ public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture 
             instances.computeIfPresent(id, (k, i) ->
                     new CloudInstance(i.id(), i.location(), CloudInstance.State.TERMINATED, i.tags()));
         }
+    }
+
+    @Override
+    public Optional<CloudImage> getImage(String location, String imageId) {
+        calls.add("getImage " + imageId);
+        return Optional.ofNullable(images.get(imageId)).filter(i -> i.location().equals(location));
+    }
+
+    @Override
+    public void tagImage(String location, String imageId, Map<String, String> tags) {
+        calls.add("tagImage " + imageId);
+        images.computeIfPresent(imageId, (k, i) -> {
+            Map<String, String> merged = new java.util.HashMap<>(i.tags());
+            merged.putAll(tags);
+            return new CloudImage(i.id(), i.name(), i.location(), i.state(), merged, i.snapshotIds());
+        });
+    }
+
+    @Override
+    public CloudInstance launch(LaunchSpec spec) {
+        calls.add("launch " + spec.imageId());
+        CloudInstance existing = launchesByToken.get(spec.idempotencyToken());
+        if (existing != null) {
+            return existing;
+        }
+        String id = String.format("i-%017x", ids.incrementAndGet());
+        CloudInstance instance = new CloudInstance(id, spec.location(), CloudInstance.State.RUNNING, spec.tags(),
+                Optional.of("127.0.0.1"));
+        instances.put(id, instance);
+        launchesByToken.put(spec.idempotencyToken(), instance);
+        launchSpecs.put(id, spec);
+        return instance;
+    }
+
+    @Override
+    public Optional<CloudInstance> describe(String location, String instanceId) {
+        return Optional.ofNullable(instances.get(instanceId)).filter(i -> i.location().equals(location));
+    }
+
+    @Override
+    public List<String> hostKeys(String location, String instanceId) {
+        return hostKeys.getOrDefault(instanceId, List.of());
+    }
+
+    @Override
+    public String consoleOutput(String location, String instanceId) {
+        return "";
+    }
+
+    /** What a booted instance would report as its host keys. */
+    public void reportHostKeys(String instanceId, List<String> keys) {
+        hostKeys.put(instanceId, List.copyOf(keys));
+    }
+
+    /** The spec an instance was launched with. */
+    public LaunchSpec launchSpec(String instanceId) {
+        return launchSpecs.get(instanceId);
     }
 
     @Override

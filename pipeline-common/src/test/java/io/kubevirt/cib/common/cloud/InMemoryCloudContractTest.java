@@ -28,6 +28,11 @@ class InMemoryCloudContractTest {
         protected String otherLocation() {
             return "eu-west-1";
         }
+
+        @Override
+        protected String unknownImageId() {
+            return "ami-00000000000000000";
+        }
     }
 
     @Nested
@@ -45,6 +50,11 @@ class InMemoryCloudContractTest {
         @Override
         protected String location() {
             return "us-west-1";
+        }
+
+        @Override
+        protected String launchableImage() {
+            return "ami-00000000000000001";
         }
     }
 }

@@ -43,4 +43,35 @@ public abstract class InstanceFleetContract {
         assertThatCode(() -> fleet().terminate(location(), List.of(id))).doesNotThrowAnyException();
         assertThatCode(() -> fleet().terminate(location(), List.of())).doesNotThrowAnyException();
     }
+
+    /** An image the implementation can launch from. */
+    protected abstract String launchableImage();
+
+    @Test
+    void launchedInstanceCarriesItsTagsAndIsFoundByThem() {
+        String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> tags = Map.of(ResourceTags.BUILD_ID, build, ResourceTags.PHASE, "verify");
+
+        CloudInstance launched = fleet().launch(new LaunchSpec(location(), launchableImage(), machineType(), 20,
+                java.util.Optional.empty(), List.of(), "ubuntu",
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEexampleEXAMPLEexampleEXAMPLEexample cib", tags,
+                "tok-" + build, false));
+
+        assertThat(launched.tags()).containsAllEntriesOf(tags);
+        assertThat(fleet().findInstances(location(), tags)).extracting(CloudInstance::id).containsExactly(launched.id());
+        assertThat(fleet().describe(location(), launched.id())).hasValueSatisfying(i ->
+                assertThat(i.state().isAlive()).isTrue());
+
+        fleet().terminate(location(), List.of(launched.id()));
+
+        assertThat(fleet().describe(location(), launched.id()))
+                .satisfiesAnyOf(i -> assertThat(i).isEmpty(),
+                        i -> assertThat(i.get().state()).isIn(CloudInstance.State.TERMINATED,
+                                CloudInstance.State.SHUTTING_DOWN));
+    }
+
+    /** A machine type the implementation accepts. */
+    protected String machineType() {
+        return "t3.micro";
+    }
 }
