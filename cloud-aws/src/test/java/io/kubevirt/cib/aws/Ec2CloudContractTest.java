@@ -60,6 +60,11 @@ class Ec2CloudContractTest {
         protected String otherLocation() {
             return "eu-west-1";
         }
+
+        @Override
+        protected String unknownImageId() {
+            return "ami-00000000000000000";
+        }
     }
 
     @Nested
@@ -77,6 +82,12 @@ class Ec2CloudContractTest {
         @Override
         protected String location() {
             return "us-east-2";
+        }
+
+        @Override
+        protected String launchableImage() {
+            // In every region of dev-stack's moto AMI catalogue; moto validates AMIs (MOTO_ENABLE_AMI_VALIDATION).
+            return MotoServer.BASE_AMI_ID;
         }
     }
 }
