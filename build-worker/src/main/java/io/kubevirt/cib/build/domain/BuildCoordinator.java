@@ -18,6 +18,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 
 /**
@@ -38,6 +40,7 @@ public final class BuildCoordinator {
     private final Clock clock;
     /** (build ID, message): every line a build logs names its build. */
     private final BiConsumer<String, String> log;
+    private final ConcurrentHashMap<String, ReentrantLock> inFlight = new ConcurrentHashMap<>();
 
     public BuildCoordinator(Map<Cloud, CloudAccess> clouds, ImageBuilder builder, BuildSettings settings, Clock clock,
             BiConsumer<String, String> log) {
@@ -61,6 +64,21 @@ public final class BuildCoordinator {
     }
 
     public Outcome handle(Envelope<BuildRequested> request) {
+        // A redelivery can arrive while the first delivery still builds (records run concurrently): the second waits
+        // and then finds the first one's image instead of starting a second Packer run for the same request.
+        ReentrantLock lock = inFlight.computeIfAbsent(request.id(), id -> new ReentrantLock());
+        lock.lock();
+        try {
+            return handleExclusively(request);
+        } finally {
+            lock.unlock();
+            if (!lock.hasQueuedThreads()) {
+                inFlight.remove(request.id(), lock);
+            }
+        }
+    }
+
+    private Outcome handleExclusively(Envelope<BuildRequested> request) {
         Instant started = clock.instant();
         BuildPlan plan;
         try {

@@ -6,7 +6,7 @@ import io.kubevirt.cib.common.messaging.InboundEvents;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.InvalidEventException;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;

@@ -64,8 +64,8 @@ public class PackerImageBuilder implements ImageBuilder {
         PackerRun run = new PackerRun();
         PackerProcess process;
         try {
-            Files.createDirectories(config.workDir());
-            process = PackerProcess.start(command(plan), config.workDir(), environment());
+            Files.createDirectories(workDir());
+            process = PackerProcess.start(command(plan), workDir(), environment());
         } catch (IOException e) {
             return new Failed("could not start packer: " + e.getMessage(), false);
         }
@@ -114,7 +114,7 @@ public class PackerImageBuilder implements ImageBuilder {
         return new Failed(reason, FailureClassifier.isRetryable(reason));
     }
 
-    /** Stops every running build so Packer cleans up; the requests stay unacknowledged and are redelivered. */
+    /** Stops every running build so Packer cleans up (SIGTERM); the requests stay unacknowledged and are redelivered. */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         if (running.isEmpty()) {
@@ -123,7 +123,7 @@ public class PackerImageBuilder implements ImageBuilder {
         LOG.infof("stopping: interrupting %d packer build(s) so they clean up", running.size());
         running.forEach(PackerProcess::interrupt);
         Instant giveUp = Instant.now().plus(config.interruptGrace()).plusSeconds(5);
-        // Wait here: if the JVM exited first, Packer would get a second SIGINT (pdeathsig) and abort its cleanup.
+        // Wait here: if the JVM exited first, Packer would get a second signal (pdeathsig) and abort its cleanup.
         while (!running.isEmpty() && Instant.now().isBefore(giveUp)) {
             try {
                 Thread.sleep(200);
@@ -167,13 +167,17 @@ public class PackerImageBuilder implements ImageBuilder {
     private Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CHECKPOINT_DISABLE", "1");
-        env.put("TMPDIR", config.workDir().toString());
-        env.put("PACKER_CACHE_DIR", config.workDir().resolve("cache").toString());
+        env.put("TMPDIR", workDir().toString());
+        env.put("PACKER_CACHE_DIR", workDir().resolve("cache").toString());
         if (ec2Endpoint.isPresent()) {
             env.put("AWS_EC2_METADATA_DISABLED", "true");
         }
         env.putAll(config.env());
         return env;
+    }
+
+    private java.nio.file.Path workDir() {
+        return config.workDir().toAbsolutePath();
     }
 
     private String source(BuildPlan plan) {

@@ -16,11 +16,13 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * One {@code packer build} child process. Stops the way Packer wants to be stopped: SIGINT, so it deletes its
- * temporary instance, security group and key pair, then SIGKILL only after a grace period.
+ * One {@code packer build} child process. Stops the way Packer wants to be stopped: SIGTERM, so it deletes its
+ * temporary instance, security group and key pair ("Cleanly cancelled builds"), then SIGKILL only after a grace
+ * period. (Packer 1.6.6 ignores a SIGINT sent to its pid alone: its wrapper expects SIGINT from the terminal's whole
+ * process group. SIGTERM is honoured; tried here.)
  *
- * <p>Packer is started under {@code setpriv --pdeathsig INT} when available, so that if this JVM is killed outright
- * (SIGKILL, OOM), Packer still receives SIGINT and cleans up instead of running on as an orphan that would finish a
+ * <p>Packer is started under {@code setpriv --pdeathsig TERM} when available, so that if this JVM is killed outright
+ * (SIGKILL, OOM), Packer still gets SIGTERM and cleans up instead of running on as an orphan that would finish a
  * second image behind the restarted worker's back.
  */
 final class PackerProcess {
@@ -44,11 +46,11 @@ final class PackerProcess {
     static PackerProcess start(List<String> packerCommand, Path workDir, Map<String, String> env) throws IOException {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETPRIV)) {
-            command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "INT", "--"));
+            command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "TERM", "--"));
         }
         command.addAll(packerCommand);
         ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(workDir.toFile())
+                .directory(workDir.toAbsolutePath().toFile())
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().putAll(env);
@@ -99,7 +101,7 @@ final class PackerProcess {
                     }
                     killAt = now.plus(grace);
                 } else if (killAt != null && now.isAfter(killAt)) {
-                    LOG.warnf("packer %d did not stop within %s of SIGINT; killing it", process.pid(), grace);
+                    LOG.warnf("packer %d did not stop within %s of SIGTERM; killing it", process.pid(), grace);
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
                     return;
@@ -111,14 +113,7 @@ final class PackerProcess {
     }
 
     private void signalInterrupt() {
-        // Packer's own pid: setpriv execs into packer, so the child pid is Packer's.
-        try {
-            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            process.destroy();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroy();
-        }
+        // setpriv execs into packer, so the child pid is Packer's own.
+        process.destroy();
     }
 }

@@ -96,6 +96,40 @@ class BuildCoordinatorTest {
     }
 
     @Test
+    void redeliveryArrivingWhileTheFirstDeliveryStillBuildsWaitsAndReusesItsImage() throws Exception {
+        var request = request("b-1");
+        var firstStarted = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var defaultScript = builder.script;
+        builder.script = plan -> {
+            firstStarted.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return defaultScript.apply(plan);
+        };
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit(() -> coordinator.handle(request));
+            firstStarted.await();
+            var second = pool.submit(() -> coordinator.handle(request));
+            Thread.sleep(100);
+            release.countDown();
+
+            var outcomes = List.of(first.get(), second.get());
+
+            assertThat(builder.runs).hasSize(1);
+            assertThat(cloud.allImages()).hasSize(1);
+            assertThat(outcomes).extracting(o -> ((ImageBuilt) ((BuildCoordinator.Emit) o).event()).reused())
+                    .containsExactly(false, true);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void replayWithANewEventIdBuildsAgain() {
         coordinator.handle(request("b-1"));
         coordinator.handle(request("b-1"));

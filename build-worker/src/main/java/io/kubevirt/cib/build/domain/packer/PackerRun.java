@@ -138,9 +138,10 @@ public final class PackerRun {
     }
 
     /**
-     * The best single failure reason: the last per-build {@code error} line, else the first
-     * {@code ui,error} (later ones tend to be summaries repeating it), else the first
-     * non-machine-readable line (e.g. a panic).
+     * The best single failure reason Packer gave: the last per-build {@code error} line, else
+     * the first {@code ui,error} (later ones tend to be summaries repeating it). Empty when
+     * Packer reported no error; if it still exited non-zero (crash, kill), look at
+     * {@link #otherLines()}.
      */
     public synchronized Optional<String> failureReason() {
         if (!targetErrors.isEmpty()) {
@@ -149,7 +150,7 @@ public final class PackerRun {
         if (!uiErrors.isEmpty()) {
             return Optional.of(uiErrors.get(0));
         }
-        return otherLines.stream().findFirst();
+        return Optional.empty();
     }
 
     public synchronized List<PackerUiMessage> uiMessages() {

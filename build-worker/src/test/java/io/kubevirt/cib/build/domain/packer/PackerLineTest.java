@@ -29,13 +29,13 @@ class PackerLineTest {
     void keepsEscapedCommasInsideOneField() {
         // Real multi-region artifact line from Packer 1.6.6 against moto.
         PackerLine line = PackerLine.parse("1795548378,amazon-ebs.aws-emulated,artifact,0,id,"
-                + "eu-west-1:ami-bf5d853caa7a5aca9%!(PACKER_COMMA)us-east-1:ami-d03d0b2360785c608"
-                + "%!(PACKER_COMMA)us-west-2:ami-02e3d98d94ea00a53").orElseThrow();
+                + "eu-west-1:ami-f53832f07493ec85d%!(PACKER_COMMA)us-east-1:ami-2c6ecf492c7db3448"
+                + "%!(PACKER_COMMA)us-west-2:ami-71c4bf75fa756010d").orElseThrow();
 
         assertThat(line.target()).isEqualTo("amazon-ebs.aws-emulated");
         assertThat(line.type()).isEqualTo("artifact");
         assertThat(line.data()).containsExactly("0", "id",
-                "eu-west-1:ami-bf5d853caa7a5aca9,us-east-1:ami-d03d0b2360785c608,us-west-2:ami-02e3d98d94ea00a53");
+                "eu-west-1:ami-f53832f07493ec85d,us-east-1:ami-2c6ecf492c7db3448,us-west-2:ami-71c4bf75fa756010d");
     }
 
     @Test

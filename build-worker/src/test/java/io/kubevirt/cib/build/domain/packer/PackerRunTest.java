@@ -33,12 +33,12 @@ class PackerRunTest {
     void singleRegionBuild() {
         PackerRun run = feed("aws-emulated-single-region.txt");
 
-        assertThat(run.builtImages()).containsExactly(new BuiltImage("us-east-1", "ami-c69d0eaf93ad7c244"));
+        assertThat(run.builtImages()).containsExactly(new BuiltImage("us-east-1", "ami-3d0493ada4248e857"));
         assertThat(run.artifacts()).singleElement().satisfies(a -> {
             assertThat(a.target()).isEqualTo("amazon-ebs.aws-emulated");
             assertThat(a.index()).isZero();
             assertThat(a.builderId()).isEqualTo("mitchellh.amazonebs");
-            assertThat(a.description()).isEqualTo("AMIs were created:\nus-east-1: ami-c69d0eaf93ad7c244\n");
+            assertThat(a.description()).isEqualTo("AMIs were created:\nus-east-1: ami-3d0493ada4248e857\n");
             assertThat(a.complete()).isTrue();
         });
         assertThat(run.errors()).isEmpty();
@@ -57,12 +57,12 @@ class PackerRunTest {
 
         assertThat(run.artifacts()).singleElement()
                 .extracting(PackerArtifact::id)
-                .isEqualTo("eu-west-1:ami-bf5d853caa7a5aca9,us-east-1:ami-d03d0b2360785c608,"
-                        + "us-west-2:ami-02e3d98d94ea00a53");
+                .isEqualTo("eu-west-1:ami-f53832f07493ec85d,us-east-1:ami-2c6ecf492c7db3448,"
+                        + "us-west-2:ami-71c4bf75fa756010d");
         assertThat(run.builtImages()).containsExactly(
-                new BuiltImage("eu-west-1", "ami-bf5d853caa7a5aca9"),
-                new BuiltImage("us-east-1", "ami-d03d0b2360785c608"),
-                new BuiltImage("us-west-2", "ami-02e3d98d94ea00a53"));
+                new BuiltImage("eu-west-1", "ami-f53832f07493ec85d"),
+                new BuiltImage("us-east-1", "ami-2c6ecf492c7db3448"),
+                new BuiltImage("us-west-2", "ami-71c4bf75fa756010d"));
         assertThat(run.errors()).isEmpty();
     }
 
@@ -145,7 +145,9 @@ class PackerRunTest {
         assertThat(run.builtImages()).containsExactly(
                 new BuiltImage("eu-west-1", "ami-1"), new BuiltImage("us-east-1", "ami-2"));
         assertThat(run.otherLineCount()).isEqualTo(2);
-        assertThat(run.failureReason()).hasValue("2026/11/24 19:19:38 [INFO] Packer version: 1.6.6");
+        assertThat(run.otherLines()).containsExactly("2026/11/24 19:19:38 [INFO] Packer version: 1.6.6",
+                "==> amazon-ebs.aws: something a plugin printed directly");
+        assertThat(run.failureReason()).isEmpty();
     }
 
     @Test
@@ -167,6 +169,19 @@ class PackerRunTest {
         assertThat(run.builtImages()).containsExactly(
                 new BuiltImage("us-east-1", "ami-1"), new BuiltImage("", "cib-image-1"));
         assertThat(run.artifacts()).extracting(PackerArtifact::complete).containsExactly(true, false, false);
+    }
+
+    @Test
+    void keepsOnlyTheFirstNonMachineReadableLines() {
+        PackerRun run = new PackerRun();
+        for (int i = 0; i < PackerRun.MAX_OTHER_LINES + 10; i++) {
+            run.accept("noise " + i);
+        }
+        run.accept((String) null);
+        run.accept("");
+
+        assertThat(run.otherLines()).hasSize(PackerRun.MAX_OTHER_LINES).startsWith("noise 0");
+        assertThat(run.otherLineCount()).isEqualTo(PackerRun.MAX_OTHER_LINES + 10);
     }
 
     @Test
