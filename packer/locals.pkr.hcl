@@ -2,6 +2,9 @@
 # cleanup sweeper can find leftovers by build id and expiry.
 
 locals {
+  # When this attempt started (UTC), for names that must differ between attempts.
+  attempt = formatdate("YYYYMMDDhhmmss", timestamp())
+
   # No source AMI given: let the filter pick the newest Canonical Ubuntu 24.04.
   # Given: leave the filter empty (no filters, no owners), so Packer 1.6.6 and
   # current Packer look the AMI up by id only (a non-empty filter is ANDed with

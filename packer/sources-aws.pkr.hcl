@@ -10,7 +10,9 @@
 # run_volume_tags (volumes while the instance runs). Packer 1.6.6 tags AMIs and
 # snapshots with CreateTags after CreateImage, which moto supports. Packer's
 # temporary key pair and security group cannot be tagged: the key pair is named
-# packer_cib_<build_id>, the security group packer_<uuid>.
+# packer_cib_<build_id>_<attempt time>, the security group packer_<uuid>. The time
+# keeps a retry after a killed attempt from colliding with a key pair that attempt
+# could not delete (CreateKeyPair would fail on the duplicate name).
 #
 # Current Packer (amazon plugin >= 1.0) also attaches run_tags to the AMI and its
 # snapshots inside CreateImage; moto 5.2.1 answers that with HTTP 500 (snapshot
@@ -62,7 +64,7 @@ source "amazon-ebs" "aws" {
   ssh_username = var.ssh_username
   ssh_timeout  = "15m"
   # Untaggable, so at least named after the build for the sweeper.
-  temporary_key_pair_name = "packer_cib_${var.build_id}"
+  temporary_key_pair_name = "packer_cib_${var.build_id}_${local.attempt}"
 }
 
 source "amazon-ebs" "aws-emulated" {
@@ -109,5 +111,5 @@ source "amazon-ebs" "aws-emulated" {
   skip_credential_validation = true
 
   communicator            = "none"
-  temporary_key_pair_name = "packer_cib_${var.build_id}"
+  temporary_key_pair_name = "packer_cib_${var.build_id}_${local.attempt}"
 }

@@ -1,0 +1,30 @@
+package io.kubevirt.cib.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class LocalStackTest {
+
+    @Test
+    void defaults() {
+        assertThat(LocalStack.Options.parse()).isEqualTo(new LocalStack.Options(9092, 5000, List.of(), 3));
+    }
+
+    @Test
+    void options() {
+        assertThat(LocalStack.Options.parse("--kafka-port", "19092", "--moto-port=15000", "--topics", "a, b,,c",
+                "--partitions", "6")).isEqualTo(new LocalStack.Options(19092, 15000, List.of("a", "b", "c"), 6));
+    }
+
+    @Test
+    void badOptions() {
+        assertThatThrownBy(() -> LocalStack.Options.parse("--nope", "1")).hasMessageContaining("unknown option");
+        assertThatThrownBy(() -> LocalStack.Options.parse("--kafka-port")).hasMessageContaining("missing value");
+        assertThatThrownBy(() -> LocalStack.Options.parse("--moto-port", "70000"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
