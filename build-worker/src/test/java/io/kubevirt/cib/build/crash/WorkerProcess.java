@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The packaged build-worker ({@code target/quarkus-app/quarkus-run.jar}) as a separate process a test can kill. */
-final class WorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
@@ -20,38 +20,43 @@ final class WorkerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static WorkerProcess start(Map<String, String> systemProperties, Map<String, String> env, Path log)
+    public static WorkerProcess start(Map<String, String> systemProperties, Map<String, String> env, Path log)
             throws IOException {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException("package the worker first (mvn verify builds " + jar + ")");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        // The JVM options of the container image (build-worker/src/main/docker/Containerfile, JAVA_OPTS_APPEND).
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx128m", "-XX:MaxMetaspaceSize=128m"));
+        Path cds = Path.of("target/quarkus-app/app-cds.jsa");
+        if (Files.exists(cds)) {
+            command.add("-XX:SharedArchiveFile=" + cds);
+        }
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectOutput(log.toFile());
         builder.environment().putAll(env);
         return new WorkerProcess(builder.start(), log);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** SIGKILL: no shutdown hook, no graceful anything. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    String output() throws IOException {
+    public String output() throws IOException {
         return Files.readString(log);
     }
 
-    void awaitLogLine(String text, Duration timeout) throws IOException, InterruptedException {
+    public void awaitLogLine(String text, Duration timeout) throws IOException, InterruptedException {
         long giveUp = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < giveUp) {
             if (output().contains(text)) {

@@ -19,6 +19,11 @@ public final class ResourceTags {
     public static final String KUBEVIRT_VERSION = "cib-kubevirt-version";
     public static final String KUBERNETES_VERSION = "cib-kubernetes-version";
     public static final String CDI_VERSION = "cib-cdi-version";
+    /** On an image that passed verification: the KubeVirt version it was verified for (label-safe form). */
+    public static final String VERIFIED_KUBEVIRT_VERSION = "cib-verified-kubevirt-version";
+    /** On a verified image: the image.built event whose verification passed (label-safe form). */
+    public static final String VERIFIED_BY = "cib-verified-by";
+    public static final String VERIFIED_AT = "cib-verified-at";
 
     private ResourceTags() {
     }
