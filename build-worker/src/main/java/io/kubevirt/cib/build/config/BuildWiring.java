@@ -7,11 +7,16 @@ import io.kubevirt.cib.build.domain.ImageBuilder;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.gcp.GceCloud;
+import io.kubevirt.cib.gcp.GcpCloudProducer;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Assembles the plain-Java build logic from configuration and the cloud adapters. */
@@ -20,25 +25,23 @@ public class BuildWiring {
 
     private static final Logger LOG = Logger.getLogger(BuildCoordinator.class);
 
+    /** Clouds named in cib.build.clouds get their adapter; requests for any other cloud fail as not enabled. */
     @Produces
     @ApplicationScoped
     BuildCoordinator coordinator(BuildWorkerConfig config, ImageBuilder builder, ImageCatalog awsImages,
-            InstanceFleet awsInstances) {
+            InstanceFleet awsInstances, @Identifier(GcpCloudProducer.GCP) GceCloud gcp,
+            @ConfigProperty(name = "cib.gcp.project") Optional<String> gcpProject) {
         Map<Cloud, CloudAccess> clouds = new EnumMap<>(Cloud.class);
         for (String name : config.clouds()) {
             Cloud cloud = Cloud.fromWireName(name);
-            if (cloud == Cloud.AWS) {
-                clouds.put(cloud, new CloudAccess(awsImages, awsInstances));
-            } else {
-                LOG.warnf("cloud %s is configured but has no adapter in this worker yet; its requests will fail", name);
-            }
+            clouds.put(cloud, cloud == Cloud.AWS ? new CloudAccess(awsImages, awsInstances) : new CloudAccess(gcp, gcp));
         }
         BuildSettings settings = new BuildSettings(
                 config.defaults().cdiVersion(),
                 config.defaults().kubernetesVersion(),
                 config.aws().region(),
                 config.gcp().zone(),
-                config.gcp().project(),
+                gcpProject,
                 config.imageLifetime(),
                 config.timeout());
         return new BuildCoordinator(clouds, builder, settings, Clock.systemUTC(),

@@ -5,7 +5,6 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /** Typed configuration of the build-worker ({@code cib.build.*}); see application.properties for the defaults. */
@@ -43,9 +42,8 @@ public interface BuildWorkerConfig {
     }
 
     interface Gcp {
+        /** Zone builds run in unless the request names one. The project is the adapter's cib.gcp.project. */
         String zone();
-
-        Optional<String> project();
     }
 
     interface Packer {

@@ -45,7 +45,7 @@ public record BuildPlan(
                 .orElse(data.cloud() == Cloud.AWS ? settings.awsRegion() : settings.gcpZone());
         Optional<String> project = data.cloud() == Cloud.GCP ? settings.gcpProject() : Optional.empty();
         if (data.cloud() == Cloud.GCP && project.isEmpty()) {
-            throw new RequestRejectedException("gcp builds need cib.build.gcp.project, which this worker lacks");
+            throw new RequestRejectedException("gcp builds need cib.gcp.project, which this worker lacks");
         }
         return new BuildPlan(
                 data.buildId(),
