@@ -3,6 +3,10 @@ package io.kubevirt.cib.build.domain;
 import io.kubevirt.cib.common.cloud.CloudException;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudInstance;
+import io.kubevirt.cib.common.phase.PhaseOutcome;
+import io.kubevirt.cib.common.phase.PhaseOutcome.Abandon;
+import io.kubevirt.cib.common.phase.PhaseOutcome.Emit;
+import io.kubevirt.cib.common.phase.RequestLocks;
 import io.kubevirt.cib.common.redact.Redactor;
 import io.kubevirt.cib.events.BuildFailed;
 import io.kubevirt.cib.events.BuildRequested;
@@ -10,7 +14,6 @@ import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
-import io.kubevirt.cib.events.PipelineEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 
 /**
@@ -40,7 +41,7 @@ public final class BuildCoordinator {
     private final Clock clock;
     /** (build ID, message): every line a build logs names its build. */
     private final BiConsumer<String, String> log;
-    private final ConcurrentHashMap<String, ReentrantLock> inFlight = new ConcurrentHashMap<>();
+    private final RequestLocks locks = new RequestLocks();
 
     public BuildCoordinator(Map<Cloud, CloudAccess> clouds, ImageBuilder builder, BuildSettings settings, Clock clock,
             BiConsumer<String, String> log) {
@@ -51,34 +52,12 @@ public final class BuildCoordinator {
         this.log = log;
     }
 
-    /** What the handler does with the request once this returns. */
-    public sealed interface Outcome {
+    public PhaseOutcome handle(Envelope<BuildRequested> request) {
+        // A redelivery arriving while the first delivery still builds waits, then finds its image.
+        return locks.exclusively(request.id(), () -> handleExclusively(request));
     }
 
-    /** Publish this event, then acknowledge the request. */
-    public record Emit(PipelineEvent event) implements Outcome {
-    }
-
-    /** Leave the request unacknowledged: the worker is stopping and the request will be redelivered. */
-    public record Abandon(String why) implements Outcome {
-    }
-
-    public Outcome handle(Envelope<BuildRequested> request) {
-        // A redelivery can arrive while the first delivery still builds (records run concurrently): the second waits
-        // and then finds the first one's image instead of starting a second Packer run for the same request.
-        ReentrantLock lock = inFlight.computeIfAbsent(request.id(), id -> new ReentrantLock());
-        lock.lock();
-        try {
-            return handleExclusively(request);
-        } finally {
-            lock.unlock();
-            if (!lock.hasQueuedThreads()) {
-                inFlight.remove(request.id(), lock);
-            }
-        }
-    }
-
-    private Outcome handleExclusively(Envelope<BuildRequested> request) {
+    private PhaseOutcome handleExclusively(Envelope<BuildRequested> request) {
         Instant started = clock.instant();
         BuildPlan plan;
         try {
@@ -98,7 +77,7 @@ public final class BuildCoordinator {
         }
     }
 
-    private Outcome build(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud, Instant started) {
+    private PhaseOutcome build(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud, Instant started) {
         List<CloudImage> earlier = cloud.images().findImages(plan.location(), plan.requestTags());
         Optional<CloudImage> done = earlier.stream()
                 .filter(i -> i.state() == CloudImage.State.AVAILABLE)
@@ -134,7 +113,7 @@ public final class BuildCoordinator {
                 + " runs again when the request is redelivered");
     }
 
-    private Outcome announce(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud,
+    private PhaseOutcome announce(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud,
             ImageBuilder.Built built, Instant started) {
         Optional<ImageBuilder.BuiltImage> primary = built.images().stream()
                 .filter(i -> i.location().isEmpty() || i.location().equals(plan.location()))

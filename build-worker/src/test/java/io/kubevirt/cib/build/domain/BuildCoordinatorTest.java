@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevirt.cib.common.cloud.CloudInstance;
 import io.kubevirt.cib.common.cloud.InMemoryCloud;
 import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.phase.PhaseOutcome;
 import io.kubevirt.cib.events.BuildFailed;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Cloud;
@@ -69,8 +70,8 @@ class BuildCoordinatorTest {
 
         var outcome = coordinator.handle(request);
 
-        assertThat(outcome).isInstanceOf(BuildCoordinator.Emit.class);
-        ImageBuilt built = (ImageBuilt) ((BuildCoordinator.Emit) outcome).event();
+        assertThat(outcome).isInstanceOf(PhaseOutcome.Emit.class);
+        ImageBuilt built = (ImageBuilt) ((PhaseOutcome.Emit) outcome).event();
         assertThat(built.imageId()).isEqualTo(cloud.allImages().get(0).id());
         assertThat(built.cdiVersion()).isEqualTo("v1.64.0");
         assertThat(built.kubernetesVersion()).isEqualTo("v1.35.0");
@@ -87,7 +88,7 @@ class BuildCoordinatorTest {
         var request = request("b-1");
         coordinator.handle(request);
 
-        var again = (BuildCoordinator.Emit) coordinator.handle(request);
+        var again = (PhaseOutcome.Emit) coordinator.handle(request);
 
         assertThat(builder.runs).hasSize(1);
         assertThat(cloud.allImages()).hasSize(1);
@@ -122,7 +123,7 @@ class BuildCoordinatorTest {
 
             assertThat(builder.runs).hasSize(1);
             assertThat(cloud.allImages()).hasSize(1);
-            assertThat(outcomes).extracting(o -> ((ImageBuilt) ((BuildCoordinator.Emit) o).event()).reused())
+            assertThat(outcomes).extracting(o -> ((ImageBuilt) ((PhaseOutcome.Emit) o).event()).reused())
                     .containsExactly(false, true);
         } finally {
             pool.shutdownNow();
@@ -161,7 +162,7 @@ class BuildCoordinatorTest {
                     + "(aws_secret_access_key=abcdEFGHsecret)", true);
         };
 
-        var outcome = (BuildCoordinator.Emit) coordinator.handle(request("b-1"));
+        var outcome = (PhaseOutcome.Emit) coordinator.handle(request("b-1"));
 
         BuildFailed failed = (BuildFailed) outcome.event();
         assertThat(failed.stage()).isEqualTo(BuildFailed.Stage.PACKER);
@@ -175,7 +176,7 @@ class BuildCoordinatorTest {
         builder.script = plan -> new ImageBuilder.Built(List.of(
                 new ImageBuilder.BuiltImage(plan.location(), cloud.seedImage(plan.location(), plan.imageName(), Map.of()))));
 
-        var outcome = (BuildCoordinator.Emit) coordinator.handle(request("b-1"));
+        var outcome = (PhaseOutcome.Emit) coordinator.handle(request("b-1"));
 
         assertThat(outcome.event()).isInstanceOf(BuildFailed.class);
         assertThat(((BuildFailed) outcome.event()).reason()).contains("does not carry the request's tags");
@@ -185,14 +186,14 @@ class BuildCoordinatorTest {
     void interruptedBuildIsAbandonedForRedelivery() {
         builder.script = plan -> new ImageBuilder.Interrupted();
 
-        assertThat(coordinator.handle(request("b-1"))).isInstanceOf(BuildCoordinator.Abandon.class);
+        assertThat(coordinator.handle(request("b-1"))).isInstanceOf(PhaseOutcome.Abandon.class);
     }
 
     @Test
     void timeoutIsARetryableFailure() {
         builder.script = plan -> new ImageBuilder.TimedOut("amazon-ebs.aws: Waiting for AMI to become ready...");
 
-        BuildFailed failed = (BuildFailed) ((BuildCoordinator.Emit) coordinator.handle(request("b-1"))).event();
+        BuildFailed failed = (BuildFailed) ((PhaseOutcome.Emit) coordinator.handle(request("b-1"))).event();
 
         assertThat(failed.stage()).isEqualTo(BuildFailed.Stage.TIMEOUT);
         assertThat(failed.retryable()).isTrue();
@@ -203,7 +204,7 @@ class BuildCoordinatorTest {
         var gcp = Envelope.create(new BuildRequested(EventType.CURRENT_VERSION, "b-1", Cloud.GCP, "v1.8.2", null, null,
                 null, null, null, null, null), URI.create("/test"), clock);
 
-        BuildFailed failed = (BuildFailed) ((BuildCoordinator.Emit) coordinator.handle(gcp)).event();
+        BuildFailed failed = (BuildFailed) ((PhaseOutcome.Emit) coordinator.handle(gcp)).event();
 
         assertThat(failed.stage()).isEqualTo(BuildFailed.Stage.REQUEST);
         assertThat(failed.retryable()).isFalse();
