@@ -58,6 +58,7 @@ public final class SlowCloudProxy implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Map<String, Duration> delays = new ConcurrentHashMap<>();
+    private final Map<String, String> answers = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> seen = new ConcurrentHashMap<>();
 
     private SlowCloudProxy(URI upstream, HttpServer server, ExecutorService executor) {
@@ -107,6 +108,20 @@ public final class SlowCloudProxy implements AutoCloseable {
         delays.clear();
     }
 
+    /**
+     * Answers every later request for {@code action} with this XML body (HTTP 200) instead of forwarding it. For the
+     * few things moto cannot emulate, such as a guest printing its SSH host keys to the serial console
+     * (moto's GetConsoleOutput always returns one fixed sample).
+     */
+    public SlowCloudProxy answer(String action, String xmlBody) {
+        answers.put(action, xmlBody);
+        return this;
+    }
+
+    public void clearAnswers() {
+        answers.clear();
+    }
+
     /** "http://127.0.0.1:PORT": give this to the client instead of the upstream endpoint. */
     public String endpoint() {
         return "http://" + HOST + ":" + port();
@@ -142,7 +157,10 @@ public final class SlowCloudProxy implements AutoCloseable {
                         Thread.sleep(d.toMillis());
                     }
                 }
-                response = forward(ex, body);
+                String answer = action.map(answers::get).orElse(null);
+                response = answer != null ? new Response(200,
+                        List.<String[]>of(new String[] {"Content-Type", "text/xml;charset=UTF-8"}),
+                        answer.getBytes(StandardCharsets.UTF_8)) : forward(ex, body);
             } catch (IOException e) {
                 response = Response.error("SlowCloudProxy: upstream " + upstreamHost + ":" + upstreamPort
                         + " failed: " + e);

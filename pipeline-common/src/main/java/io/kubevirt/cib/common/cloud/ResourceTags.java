@@ -24,6 +24,9 @@ public final class ResourceTags {
     /** On a verified image: the image.built event whose verification passed (label-safe form). */
     public static final String VERIFIED_BY = "cib-verified-by";
     public static final String VERIFIED_AT = "cib-verified-at";
+    /** On an image: the last image.built event whose verification finished (label-safe), and how it ended. */
+    public static final String LAST_VERIFICATION = "cib-last-verification";
+    public static final String LAST_VERIFICATION_OUTCOME = "cib-last-verification-outcome";
 
     private ResourceTags() {
     }

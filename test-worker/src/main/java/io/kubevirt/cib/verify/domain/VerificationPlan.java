@@ -1,0 +1,76 @@
+package io.kubevirt.cib.verify.domain;
+
+import io.kubevirt.cib.common.cloud.LaunchSpec;
+import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.Envelope;
+import io.kubevirt.cib.events.ImageBuilt;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One verification of one image ({@code project} is GCP's, null on AWS), keyed by the image.built event id: a redelivery finds this attempt's instance by
+ * its tags (and the cloud drops a duplicate launch by its token); an operator's replay is a new event, a new run.
+ */
+public record VerificationPlan(
+        String buildId,
+        String requestId,
+        Cloud cloud,
+        String location,
+        String project,
+        String imageId,
+        String kubevirtVersion,
+        String kubernetesVersion,
+        Instant expiresAt) {
+
+    public static VerificationPlan of(Envelope<ImageBuilt> event, VerificationSettings settings, Instant now) {
+        ImageBuilt built = event.data();
+        return new VerificationPlan(built.buildId(), event.id(), built.cloud(), built.region(), built.project(),
+                built.imageId(),
+                built.kubevirtVersion(), built.kubernetesVersion(), now.plus(settings.instanceLifetime()));
+    }
+
+    /** Finds this verification's instance again. */
+    public Map<String, String> requestTags() {
+        return ResourceTags.forRequest(buildId, ResourceTags.labelValue(requestId), ResourceTags.Phase.VERIFY);
+    }
+
+    public LaunchSpec launchSpec(VerificationSettings.Launch launch, SshIdentity identity) {
+        Map<String, String> tags = new LinkedHashMap<>(requestTags());
+        tags.put(ResourceTags.EXPIRES_AT, ResourceTags.expiresAt(expiresAt));
+        tags.put(ResourceTags.KUBEVIRT_VERSION, ResourceTags.labelValue(kubevirtVersion));
+        return new LaunchSpec(location, imageId, launch.machineType(), launch.diskSizeGb(), launch.subnet(),
+                launch.firewallGroups(), launch.sshUser(), identity.publicKeyLine(), tags, idempotencyToken(),
+                launch.nestedVirtualization());
+    }
+
+    /** What the publish phase looks for: this exact image passed a verification for this KubeVirt version. */
+    public Map<String, String> verifiedMarker(Instant at) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(ResourceTags.VERIFIED_KUBEVIRT_VERSION, ResourceTags.labelValue(kubevirtVersion));
+        tags.put(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(requestId));
+        tags.put(ResourceTags.VERIFIED_AT, ResourceTags.expiresAt(at));
+        return tags;
+    }
+
+    /** Short, DNS-label-safe id of this run, for names on the instance (namespace, VM). */
+    public String runId() {
+        return idempotencyToken().substring(4, 16);
+    }
+
+    /** Stable per request, at most 64 characters (AWS ClientToken, GCP requestId seed). */
+    String idempotencyToken() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    ("verify:" + requestId).getBytes(StandardCharsets.UTF_8));
+            return "cib-" + HexFormat.of().formatHex(digest, 0, 24);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
