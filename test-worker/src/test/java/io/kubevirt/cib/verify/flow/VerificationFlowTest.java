@@ -1,0 +1,310 @@
+package io.kubevirt.cib.verify.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.cloud.compute.v1.Instance;
+import io.kubevirt.cib.aws.Ec2Clients;
+import io.kubevirt.cib.aws.Ec2Cloud;
+import io.kubevirt.cib.common.cloud.CloudImage;
+import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.messaging.EventStreamClient;
+import io.kubevirt.cib.devstack.InjectMoto;
+import io.kubevirt.cib.devstack.KafkaBrokerTestResource;
+import io.kubevirt.cib.devstack.MotoServer;
+import io.kubevirt.cib.devstack.MotoTestResource;
+import io.kubevirt.cib.devstack.SlowCloudProxy;
+import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.Envelope;
+import io.kubevirt.cib.events.EventType;
+import io.kubevirt.cib.events.ImageBuilt;
+import io.kubevirt.cib.events.ImageVerified;
+import io.kubevirt.cib.gcp.testing.LocalComputeServer;
+import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.verify.testing.StandInTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+
+/**
+ * image.built in, image.verified out, through the real broker, with moto (AWS) or the local Compute server (GCP)
+ * for the cloud, the real sshj client, and an SSH stand-in on 127.0.0.1 running the real verification script against
+ * a stand-in cluster. The stand-in accepts only the key the worker handed the cloud at launch (as cloud-init would
+ * install it) and presents the host key the cloud reported. moto cannot print a guest's host keys on its console,
+ * so the proxy in front of it answers GetConsoleOutput with the stand-in's cloud-init block.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+@QuarkusTestResource(value = MotoTestResource.class, initArgs = @ResourceArg(name = "slowProxy", value = "true"))
+@QuarkusTestResource(StandInTestResource.class)
+class VerificationFlowTest {
+
+    private static final String REGION = "us-west-1";
+    private static final String ZONE = "us-central1-b";
+    private static final String PROJECT = "cib-test-project";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @InjectMoto
+    MotoServer moto;
+
+    @InjectMoto
+    SlowCloudProxy proxy;
+
+    private EventStreamClient stream;
+    private Ec2Cloud ec2;
+    private Ec2Client sdk;
+    private StandInInstance instance;
+
+    @BeforeEach
+    void connect() {
+        stream = new EventStreamClient(KafkaBrokerTestResource.bootstrapServers());
+        ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))));
+        sdk = Ec2Client.builder().region(Region.of(REGION)).endpointOverride(URI.create(moto.endpoint()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .build();
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        if (instance != null) {
+            instance.close();
+        }
+        proxy.clearAnswers();
+        stream.close();
+        ec2.close();
+        sdk.close();
+    }
+
+    @Test
+    void awsImagePassesAndIsMarkedVerifiedAndNoInstanceIsLeft() throws Exception {
+        String buildId = newBuildId();
+        String ami = seedAmi(buildId);
+        bootAwsStandIn(b -> b.scenario("pass"));
+
+        Envelope<ImageBuilt> built = stream.send(imageBuilt(buildId, Cloud.AWS, REGION, null, ami));
+        ImageVerified verified = awaitVerified(buildId, 1).get(0);
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(verified.causedBy()).isEqualTo(built.id());
+        assertThat(verified.instanceId()).startsWith("i-");
+        assertThat(verified.checks()).extracting(ImageVerified.Check::name).containsExactly("node-ready",
+                "default-storage-class", "datavolume-import", "vmi-running", "guest-booted", "cleanup");
+        assertThat(verified.checks()).allSatisfy(c -> assertThat(c.status()).isEqualTo(ImageVerified.CheckStatus.PASSED));
+        assertThat(verified.foundVersions()).isNotNull();
+        CloudImage image = ec2.getImage(REGION, ami).orElseThrow();
+        assertThat(image.tags()).containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1-8-2")
+                .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "passed");
+        assertNoLiveInstance(buildId);
+    }
+
+    @Test
+    void vmNeverReachingRunningFailsWithThatStepsEvidence() throws Exception {
+        String buildId = newBuildId();
+        String ami = seedAmi(buildId);
+        bootAwsStandIn(b -> b.scenario("vm-never-running"));
+
+        stream.send(imageBuilt(buildId, Cloud.AWS, REGION, null, ami));
+        ImageVerified verified = awaitVerified(buildId, 1).get(0);
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        ImageVerified.Check vmi = verified.checks().stream().filter(c -> c.name().equals("vmi-running")).findFirst()
+                .orElseThrow();
+        assertThat(vmi.status()).isEqualTo(ImageVerified.CheckStatus.FAILED);
+        assertThat(vmi.evidence()).containsIgnoringCase("scheduling");
+        assertThat(verified.reason()).contains("vmi-running");
+        assertThat(ec2.getImage(REGION, ami).orElseThrow().tags())
+                .doesNotContainKey(ResourceTags.VERIFIED_KUBEVIRT_VERSION);
+        assertNoLiveInstance(buildId);
+    }
+
+    @Test
+    void sshNeverComingUpFailsWithTheReasonAfterTheBudget() throws Exception {
+        String buildId = newBuildId();
+        String ami = seedAmi(buildId);
+        bootAwsStandIn(b -> b.neverListen());
+        StandInTestResource.forwarder().pointAt(-1);
+
+        stream.send(imageBuilt(buildId, Cloud.AWS, REGION, null, ami));
+        ImageVerified verified = awaitVerified(buildId, 1).get(0);
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).startsWith("ssh: ");
+        assertNoLiveInstance(buildId);
+    }
+
+    @Test
+    void aHostKeyThatDoesNotMatchTheReportedOneIsRefusedAndReported() throws Exception {
+        String buildId = newBuildId();
+        String ami = seedAmi(buildId);
+        bootAwsStandIn(b -> b.presentDifferentHostKey());
+
+        stream.send(imageBuilt(buildId, Cloud.AWS, REGION, null, ami));
+        ImageVerified verified = awaitVerified(buildId, 1).get(0);
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).startsWith("ssh host key rejected");
+        assertThat(instance.commandsRun()).isZero();
+        assertNoLiveInstance(buildId);
+    }
+
+    @Test
+    void theSameImageBuiltDeliveredTwiceLaunchesOneInstance() throws Exception {
+        String buildId = newBuildId();
+        String ami = seedAmi(buildId);
+        bootAwsStandIn(b -> b.scenario("pass"));
+        long launchesBefore = proxy.requests("RunInstances");
+
+        Envelope<ImageBuilt> built = stream.send(imageBuilt(buildId, Cloud.AWS, REGION, null, ami));
+        stream.send(built);
+        List<ImageVerified> verified = awaitVerified(buildId, 2);
+
+        assertThat(proxy.requests("RunInstances") - launchesBefore).isEqualTo(1);
+        assertThat(verified).extracting(ImageVerified::outcome).containsOnly(ImageVerified.Outcome.PASSED);
+        assertNoLiveInstance(buildId);
+    }
+
+    @Test
+    void imageThatDoesNotExistIsReportedAsFailed() {
+        String buildId = newBuildId();
+
+        stream.send(imageBuilt(buildId, Cloud.AWS, REGION, null, "ami-0123456789abcdef0"));
+        ImageVerified verified = awaitVerified(buildId, 1).get(0);
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).contains("does not exist");
+    }
+
+    @Test
+    void gcpImagePassesThroughTheComputeApi() throws Exception {
+        String buildId = newBuildId();
+        LocalComputeServer compute = StandInTestResource.compute();
+        String image = "kubevirt-v1-8-2-" + buildId;
+        compute.seedImage(PROJECT, image, Map.of(ResourceTags.BUILD_ID, buildId));
+        instance = StandInInstance.builder(() -> gcpSshKeys(compute)).scenario("pass").start();
+        StandInTestResource.forwarder().pointAt(instance.port());
+        Thread publisher = publishHostKeysOnceLaunched(compute, instance.reportedHostKeyLine());
+
+        stream.send(imageBuilt(buildId, Cloud.GCP, ZONE, PROJECT, image));
+        ImageVerified verified = awaitVerified(buildId, 1).get(0);
+        publisher.interrupt();
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(verified.project()).isEqualTo(PROJECT);
+        assertThat(compute.image(PROJECT, image).orElseThrow().getLabelsMap())
+                .containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1-8-2");
+        assertThat(compute.instances(PROJECT)).noneMatch(i -> buildId.equals(i.getLabelsMap().get(ResourceTags.BUILD_ID)));
+        assertThat(compute.instanceInsertRequests()).isPositive();
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------------------
+
+    private static String newBuildId() {
+        return "v-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static ImageBuilt imageBuilt(String buildId, Cloud cloud, String region, String project, String imageId) {
+        return new ImageBuilt(EventType.CURRENT_VERSION, buildId, cloud, region, project, imageId, imageId,
+                "v1.8.2", "v1.35.0", "v1.64.0", 1.0, null, false, UUID.randomUUID().toString(), null);
+    }
+
+    private List<ImageVerified> awaitVerified(String buildId, int count) {
+        return stream.awaitEvents(ImageVerified.class, buildId, count, WAIT).stream().map(Envelope::data).toList();
+    }
+
+    /** An AMI owned by this account, as the build phase would have made it. */
+    private String seedAmi(String buildId) {
+        String instanceId = sdk.runInstances(r -> r.imageId(MotoServer.BASE_AMI_ID).minCount(1).maxCount(1)
+                .instanceType("t3.micro")).instances().get(0).instanceId();
+        String ami = sdk.createImage(r -> r.instanceId(instanceId).name("kubevirt-v1-8-2-" + buildId)).imageId();
+        sdk.createTags(r -> r.resources(ami).tags(t -> t.key(ResourceTags.BUILD_ID).value(buildId)));
+        sdk.terminateInstances(r -> r.instanceIds(instanceId));
+        return ami;
+    }
+
+    /** The stand-in behind the forwarder; its host keys are what the (proxied) console reports. */
+    private void bootAwsStandIn(UnaryOperator<StandInInstance.Builder> options) throws Exception {
+        instance = options.apply(StandInInstance.builder(this::awsUserDataKeys)).start();
+        StandInTestResource.forwarder().pointAt(instance.port());
+        proxy.answer("GetConsoleOutput", consoleOutputXml(instance.reportedHostKeyLine()));
+    }
+
+    /** What cloud-init would install: the ssh_authorized_keys of the verification instances' user data. */
+    private List<String> awsUserDataKeys() {
+        return sdk.describeInstances(r -> r.filters(Filter.builder().name("tag:" + ResourceTags.PHASE).values("verify")
+                .build())).reservations().stream()
+                .flatMap(res -> res.instances().stream())
+                .filter(i -> i.state().name() == InstanceStateName.RUNNING)
+                .map(i -> sdk.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
+                        .attribute(InstanceAttributeName.USER_DATA)).userData().value())
+                .filter(v -> v != null)
+                .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
+                .flatMap(userData -> userData.lines())
+                .map(line -> line.replaceAll("^[\\s-]*\"?", "").replaceAll("\"?\\s*$", ""))
+                .filter(line -> line.startsWith("ecdsa-") || line.startsWith("ssh-"))
+                .toList();
+    }
+
+    /** What the guest agent would install: the ssh-keys metadata of the instances, "user:key" each. */
+    private static List<String> gcpSshKeys(LocalComputeServer compute) {
+        return compute.instances(PROJECT).stream()
+                .flatMap(i -> i.getMetadata().getItemsList().stream())
+                .filter(item -> item.getKey().equals("ssh-keys"))
+                .flatMap(item -> item.getValue().lines())
+                .map(line -> line.substring(line.indexOf(':') + 1))
+                .toList();
+    }
+
+    /** The guest agent publishing host keys as guest attributes once the instance is up. */
+    private static Thread publishHostKeysOnceLaunched(LocalComputeServer compute, String hostKeyLine) {
+        String[] parts = hostKeyLine.split(" ");
+        Thread thread = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (Instance i : compute.instances(PROJECT)) {
+                    compute.publishHostKeys(PROJECT, ZONE, i.getName(), Map.of(parts[0], parts[1]));
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "guest-agent");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static String consoleOutputXml(String hostKeyLine) {
+        String console = "[   12.0] cloud-init[800]: Cloud-init v. 24.4 finished\n"
+                + "[   13.1] cloud-init[812]: -----BEGIN SSH HOST KEY KEYS-----\n"
+                + "[   13.1] cloud-init[812]: " + hostKeyLine + "\n"
+                + "[   13.1] cloud-init[812]: -----END SSH HOST KEY KEYS-----\n";
+        return "<GetConsoleOutputResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+                + "<requestId>" + UUID.randomUUID() + "</requestId><instanceId>i-0</instanceId>"
+                + "<timestamp>2026-11-24T10:00:00.000Z</timestamp><output>"
+                + Base64.getEncoder().encodeToString(console.getBytes(StandardCharsets.UTF_8))
+                + "</output></GetConsoleOutputResponse>";
+    }
+
+    private void assertNoLiveInstance(String buildId) {
+        assertThat(ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId))).isEmpty();
+    }
+}
