@@ -22,22 +22,23 @@ public final class WorkerProcess implements AutoCloseable {
 
     public static WorkerProcess start(Map<String, String> systemProperties, Map<String, String> env, Path log)
             throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException("package the worker first (mvn verify builds " + jar + ")");
+        Path app = Path.of("target/quarkus-app").toAbsolutePath();
+        if (!Files.exists(app.resolve("quarkus-run.jar"))) {
+            throw new IllegalStateException("package the worker first (mvn verify builds " + app + ")");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         // The JVM options of the container image (build-worker/src/main/docker/Containerfile, JAVA_OPTS_APPEND).
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx128m", "-XX:MaxMetaspaceSize=128m"));
-        Path cds = Path.of("target/quarkus-app/app-cds.jsa");
-        if (Files.exists(cds)) {
-            command.add("-XX:SharedArchiveFile=" + cds);
+        if (Files.exists(app.resolve("app-cds.jsa"))) {
+            // The archive is only valid for the class path it was dumped with: -jar quarkus-run.jar in that folder.
+            command.add("-XX:SharedArchiveFile=app-cds.jsa");
         }
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", jar.toString()));
+        command.addAll(List.of("-jar", "quarkus-run.jar"));
         ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(app.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(log.toAbsolutePath().toFile());
         builder.environment().putAll(env);
         return new WorkerProcess(builder.start(), log);
     }
