@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Test;
 class BuildWorkerCrashIT {
 
     private static final String REGION = "us-west-1";
+    /** Distinctive, so a leak anywhere would be found by a plain text search. */
+    private static final String SECRET_KEY = "cibCrashItSecretKey/DoNotLog+4f3a9e";
 
     private static KafkaBroker broker;
     private static MotoServer moto;
@@ -85,8 +87,14 @@ class BuildWorkerCrashIT {
                         .filteredOn(image -> image.name() != null && image.name().contains(buildId))
                         .hasSize(1);
                 assertThat(ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId))).isEmpty();
-                assertThat(stream.records("image.built", r -> buildId.equals(r.key()), Duration.ofSeconds(2)))
-                        .hasSize(1);
+                var records = stream.records("image.built", r -> buildId.equals(r.key()), Duration.ofSeconds(2));
+                assertThat(records).hasSize(1);
+
+                // The credentials Packer and the SDK used never reach a log line or an event.
+                assertThat(second.output()).contains(buildId).doesNotContain(SECRET_KEY);
+                assertThat(Files.readString(logs.resolve("first.log"))).doesNotContain(SECRET_KEY);
+                assertThat(records.get(0).value()).doesNotContain(SECRET_KEY);
+                records.get(0).headers().forEach(h -> assertThat(new String(h.value())).doesNotContain(SECRET_KEY));
             }
         }
     }
@@ -133,6 +141,7 @@ class BuildWorkerCrashIT {
     }
 
     private static Map<String, String> workerEnv() {
-        return Map.of("AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_REGION", REGION);
+        return Map.of("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7CIBTEST", "AWS_SECRET_ACCESS_KEY", SECRET_KEY,
+                "AWS_REGION", REGION);
     }
 }

@@ -45,7 +45,8 @@ public record VerificationPlan(
         tags.put(ResourceTags.EXPIRES_AT, ResourceTags.expiresAt(expiresAt));
         tags.put(ResourceTags.KUBEVIRT_VERSION, ResourceTags.labelValue(kubevirtVersion));
         return new LaunchSpec(location, imageId, launch.machineType(), launch.diskSizeGb(), launch.subnet(),
-                launch.firewallGroups(), launch.sshUser(), identity.publicKeyLine(), tags, idempotencyToken(),
+                launch.firewallGroups(), launch.sshUser(), identity.publicKeyLine(), tags,
+                idempotencyToken(identity),
                 launch.nestedVirtualization());
     }
 
@@ -58,17 +59,25 @@ public record VerificationPlan(
         return tags;
     }
 
-    /** Short, DNS-label-safe id of this run, for names on the instance (namespace, VM). */
+    /** Short, DNS-label-safe id of this event's runs, for names on the instance (namespace, VM). */
     public String runId() {
-        return idempotencyToken().substring(4, 16);
+        return sha256Hex("verify:" + requestId).substring(0, 12);
     }
 
-    /** Stable per request, at most 64 characters (AWS ClientToken, GCP requestId seed). */
-    String idempotencyToken() {
+    /**
+     * One launch attempt's token (at most 64 characters; AWS ClientToken, GCP requestId and instance name seed).
+     * It covers the SDK's own retries of that one call. It must differ between attempts: after a crash the next
+     * attempt terminates the leftover first, and AWS would answer the old token with the terminated instance (or
+     * IdempotentParameterMismatch, since the key differs). Redeliveries are caught by find-by-tag, not by tokens.
+     */
+    String idempotencyToken(SshIdentity attemptIdentity) {
+        return "cib-" + sha256Hex("verify:" + requestId + ":" + attemptIdentity.publicKeyLine()).substring(0, 48);
+    }
+
+    private static String sha256Hex(String value) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
-                    ("verify:" + requestId).getBytes(StandardCharsets.UTF_8));
-            return "cib-" + HexFormat.of().formatHex(digest, 0, 24);
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,0 +1,666 @@
+package io.kubevirt.cib.verify.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.kubevirt.cib.common.cloud.CloudException;
+import io.kubevirt.cib.common.cloud.CloudInstance;
+import io.kubevirt.cib.common.cloud.InMemoryCloud;
+import io.kubevirt.cib.common.cloud.LaunchSpec;
+import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.phase.PhaseOutcome;
+import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.Envelope;
+import io.kubevirt.cib.events.EventType;
+import io.kubevirt.cib.events.ImageBuilt;
+import io.kubevirt.cib.events.ImageVerified;
+import io.kubevirt.cib.events.ImageVerified.Check;
+import io.kubevirt.cib.events.ImageVerified.CheckStatus;
+import io.kubevirt.cib.events.ImageVerified.FoundVersions;
+import io.kubevirt.cib.verify.domain.run.VerificationReport;
+import io.kubevirt.cib.verify.ssh.SshKeyPairs;
+import io.kubevirt.cib.verify.testing.SecretScan;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Decision logic of one verification: the coordinator against the in-memory cloud (which passes the same contract as
+ * the AWS and GCP adapters) and a scripted guest. The real SSH path is covered by the SSH and flow tests; here the
+ * question is only what the coordinator decides, tags, reports and cleans up for each thing the guest can answer.
+ */
+@Timeout(30)
+class VerificationCoordinatorTest {
+
+    private static final String REGION = "us-west-1";
+    private static final Instant START = Instant.parse("2026-11-24T10:00:00Z");
+    private static final Duration HOST_KEY_WAIT = Duration.ofMinutes(10);
+    private static final Duration LIFETIME = Duration.ofHours(3);
+    private static final String HOST_KEY = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY= root@guest";
+    private static final VerificationSettings SETTINGS = new VerificationSettings(
+            new VerificationSettings.Launch("t3.micro", 50, Optional.of("subnet-0abc"), List.of("sg-0abc"), "cib", false),
+            new VerificationSettings.Launch("e2-small", 40, Optional.empty(), List.of(), "cib", true),
+            HOST_KEY_WAIT, LIFETIME, Optional.empty());
+    private static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+
+    private static final List<Check> PASSED_CHECKS = List.of(
+            new Check("node-ready", CheckStatus.PASSED, 1200L, "node cib Ready"),
+            new Check("default-storage-class", CheckStatus.PASSED, 300L, "local-path is default"),
+            new Check("datavolume-import", CheckStatus.PASSED, 9000L, "dv cirros Succeeded"),
+            new Check("vmi-running", CheckStatus.PASSED, 4000L, "vmi cirros Running"),
+            new Check("guest-booted", CheckStatus.PASSED, 7000L, "login as 'cirros' user"),
+            new Check("cleanup", CheckStatus.PASSED, 900L, "deleted namespace"));
+    private static final FoundVersions VERSIONS = new FoundVersions("v1.35.0", "v1.8.2", "v1.64.0");
+    private static final VerificationReport PASSED = new VerificationReport(PASSED_CHECKS, VERSIONS, true, null);
+
+    private final MutableClock clock = new MutableClock(START);
+    private final FakeCloud cloud = new FakeCloud();
+    private final ScriptedGuest guest = new ScriptedGuest();
+    private final List<SshIdentity> identities = Collections.synchronizedList(new ArrayList<>());
+    private final List<Duration> sleeps = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private volatile Runnable onSleep = () -> { };
+
+    private final VerificationCoordinator coordinator = new VerificationCoordinator(
+            Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
+            () -> {
+                SshIdentity identity = SshKeyPairs.generate("cib-verify");
+                identities.add(identity);
+                return identity;
+            },
+            SETTINGS, clock,
+            // Time passes only as the coordinator sleeps: waits are exact and the test never sleeps.
+            duration -> {
+                sleeps.add(duration);
+                clock.advance(duration);
+                onSleep.run();
+            },
+            (buildId, message) -> log.add(buildId + ": " + message));
+
+    // --- outcomes --------------------------------------------------------------------------------------------------
+
+    @Test
+    void aPassMarksTheImageVerifiedAndTerminatesTheInstance() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+
+        ImageVerified verified = emitted(coordinator.handle(event));
+
+        CloudInstance instance = onlyInstance();
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(verified.reason()).isNull();
+        assertThat(verified.buildId()).isEqualTo("b-1");
+        assertThat(verified.causedBy()).isEqualTo(event.id());
+        assertThat(verified.imageId()).isEqualTo(ami);
+        assertThat(verified.instanceId()).isEqualTo(instance.id());
+        assertThat(verified.checks()).isEqualTo(PASSED_CHECKS);
+        assertThat(verified.foundVersions()).isEqualTo(VERSIONS);
+        assertThat(verified.kubevirtVersion()).isEqualTo("v1.8.2");
+        assertThat(imageTags(ami))
+                .containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1-8-2")
+                .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(event.id()))
+                .containsEntry(ResourceTags.VERIFIED_AT, Long.toString(START.getEpochSecond()))
+                .containsEntry(ResourceTags.LAST_VERIFICATION, ResourceTags.labelValue(event.id()))
+                .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "passed");
+        // Verified while the instance was up, terminated afterwards.
+        assertThat(guest.instanceAliveDuringRun).containsExactly(true);
+        assertThat(instance.state()).isEqualTo(CloudInstance.State.TERMINATED);
+        assertThat(cloud.calls()).containsSubsequence("launch " + ami, "tagImage " + ami,
+                "terminate [" + instance.id() + "]");
+        // The guest is reached at the instance's address as the image's user, trusting only the reported host key.
+        SshTarget target = guest.targets.get(0);
+        assertThat(target.host()).isEqualTo("127.0.0.1");
+        assertThat(target.port()).isEqualTo(22);
+        assertThat(target.user()).isEqualTo("cib");
+        assertThat(target.pinnedHostKeys()).containsExactly(HOST_KEY);
+        assertThat(guest.runIds).containsExactly(VerificationPlan.of(event, SETTINGS, START).runId());
+    }
+
+    @Test
+    void aFailedReportRecordsTheFailureWithoutTheVerifiedMarker() {
+        String ami = seedImage("b-1");
+        List<Check> checks = List.of(PASSED_CHECKS.get(0), PASSED_CHECKS.get(1), PASSED_CHECKS.get(2),
+                new Check("vmi-running", CheckStatus.FAILED, 600_000L, "vmi cirros phase Scheduling after 600s"),
+                new Check("guest-booted", CheckStatus.SKIPPED, null, null), PASSED_CHECKS.get(5));
+        guest.script = target -> new GuestVerifier.Verified(VerificationReport.failed(checks, VERSIONS,
+                "vmi-running: vmi cirros phase Scheduling after 600s"));
+
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).isEqualTo("vmi-running: vmi cirros phase Scheduling after 600s");
+        assertThat(verified.checks()).isEqualTo(checks);
+        assertThat(verified.foundVersions()).isEqualTo(VERSIONS);
+        assertThat(verified.instanceId()).isEqualTo(onlyInstance().id());
+        assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.VERIFIED_KUBEVIRT_VERSION, ResourceTags.VERIFIED_BY,
+                ResourceTags.VERIFIED_AT).containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "failed");
+        assertNoLiveInstance();
+    }
+
+    @Test
+    void unreachableSshFailsWithTheReasonAndTerminates() {
+        String ami = seedImage("b-1");
+        guest.script = target -> new GuestVerifier.Unreachable(
+                "SSH did not come up within 2700 s (41 attempts); last: Connection refused");
+
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).isEqualTo("ssh: SSH did not come up within 2700 s (41 attempts); last: "
+                + "Connection refused");
+        assertThat(verified.instanceId()).isNotNull();
+        assertThat(imageTags(ami)).doesNotContainKey(ResourceTags.VERIFIED_KUBEVIRT_VERSION)
+                .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "failed");
+        assertNoLiveInstance();
+    }
+
+    @Test
+    void aRejectedHostKeyFailsWithTheReasonAndTerminates() {
+        String ami = seedImage("b-1");
+        guest.script = target -> new GuestVerifier.HostKeyRejected("host key of 127.0.0.1:22 is not one the cloud "
+                + "reported: server offered ECDSA SHA256:abc; pinned ECDSA SHA256:def");
+
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).startsWith("ssh host key rejected: host key of 127.0.0.1:22 is not one");
+        assertThat(imageTags(ami)).doesNotContainKey(ResourceTags.VERIFIED_KUBEVIRT_VERSION);
+        assertNoLiveInstance();
+    }
+
+    @Test
+    void hostKeysNeverReportedFailsAfterTheWaitNamingItAndTerminates() {
+        String ami = seedImage("b-1");
+        cloud.reportHostKeysAtLaunch = false;
+        cloud.console = "[  41.2] cloud-init[812]: running module ssh\n[  97.0] kubeadm[1200]: waiting for the kubelet";
+
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).contains("did not report SSH host keys within " + HOST_KEY_WAIT)
+                .contains("console tail:").contains("kubeadm[1200]: waiting for the kubelet");
+        assertThat(guest.targets).isEmpty();
+        assertNoLiveInstance();
+        // It waited the whole budget (not more than one pause beyond it), backing off from 2 s to at most 30 s.
+        Duration waited = Duration.between(START, clock.instant());
+        assertThat(waited).isGreaterThanOrEqualTo(HOST_KEY_WAIT).isLessThanOrEqualTo(HOST_KEY_WAIT.plusSeconds(30));
+        assertThat(sleeps.get(0)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(sleeps).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(30)));
+        assertThat(sleeps).contains(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void hostKeysReportedAfterAFewPollsAreUsed() {
+        String ami = seedImage("b-1");
+        cloud.reportHostKeysAtLaunch = false;
+        onSleep = () -> {
+            if (sleeps.size() == 3) {
+                cloud.reportHostKeys(cloud.allInstances().get(0).id(), List.of(HOST_KEY));
+            }
+        };
+
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8));
+        assertThat(guest.targets.get(0).pinnedHostKeys()).containsExactly(HOST_KEY);
+    }
+
+    @Test
+    void anInstanceNotReachableByAnyAddressFailsAndIsTerminated() {
+        String ami = seedImage("b-1");
+        cloud.launchWithoutAddress = true;
+
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).isEqualTo("instance has no address to connect to");
+        assertThat(guest.targets).isEmpty();
+        assertNoLiveInstance();
+    }
+
+    @Test
+    void theAddressOverrideIsWhereTheGuestIsReached() {
+        VerificationSettings overridden = new VerificationSettings(SETTINGS.aws(), SETTINGS.gcp(), HOST_KEY_WAIT,
+                LIFETIME, Optional.of("127.0.0.1:2222"));
+        VerificationCoordinator viaBastion = new VerificationCoordinator(
+                Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
+                () -> SshKeyPairs.generate("cib-verify"), overridden, clock, sleeps::add, (b, m) -> { });
+
+        emitted(viaBastion.handle(imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
+
+        assertThat(guest.targets.get(0).host()).isEqualTo("127.0.0.1");
+        assertThat(guest.targets.get(0).port()).isEqualTo(2222);
+    }
+
+    @Test
+    void aGuestThatThrowsStillGetsItsInstanceTerminated() {
+        String ami = seedImage("b-1");
+        guest.script = target -> {
+            throw new IllegalStateException("bug in the verifier");
+        };
+
+        assertThatThrownBy(() -> coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertNoLiveInstance();
+    }
+
+    // --- leftovers, redelivery, replay ----------------------------------------------------------------------------
+
+    @Test
+    void aLeftoverInstanceOfTheSameRequestIsTerminatedBeforeTheLaunch() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        String leftover = cloud.seedInstance(REGION, VerificationPlan.of(event, SETTINGS, START).requestTags());
+        String otherBuild = cloud.seedInstance(REGION,
+                ResourceTags.forRequest("b-2", "other-request", ResourceTags.Phase.VERIFY));
+        String otherRequest = cloud.seedInstance(REGION,
+                ResourceTags.forRequest("b-1", "an-earlier-replay", ResourceTags.Phase.VERIFY));
+
+        ImageVerified verified = emitted(coordinator.handle(event));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(verified.instanceId()).isNotEqualTo(leftover);
+        assertThat(cloud.describe(REGION, leftover).orElseThrow().state()).isEqualTo(CloudInstance.State.TERMINATED);
+        assertThat(cloud.calls()).containsSubsequence("terminate [" + leftover + "]", "launch " + ami);
+        // Only this request's instances are its leftovers.
+        assertThat(cloud.allInstances()).filteredOn(i -> i.state().isAlive()).extracting(CloudInstance::id)
+                .containsExactlyInAnyOrder(otherBuild, otherRequest);
+        assertThat(log).anyMatch(line -> line.contains("interrupted earlier attempt") && line.contains(leftover));
+    }
+
+    @Test
+    void theSameEventHandledTwiceLaunchesOnceAndReportsTheRecordedPass() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+
+        ImageVerified first = emitted(coordinator.handle(event));
+        ImageVerified second = emitted(coordinator.handle(event));
+
+        assertThat(cloud.launches()).isEqualTo(1);
+        assertThat(guest.targets).hasSize(1);
+        assertThat(first.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(second.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(second.causedBy()).isEqualTo(event.id());
+        assertThat(second.reason()).isNull();
+    }
+
+    @Test
+    void theSameEventHandledTwiceAfterAFailureReportsTheRecordedFailure() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        guest.script = target -> new GuestVerifier.Unreachable("Connection refused");
+
+        coordinator.handle(event);
+        guest.script = target -> new GuestVerifier.Verified(PASSED);
+        ImageVerified second = emitted(coordinator.handle(event));
+
+        assertThat(cloud.launches()).isEqualTo(1);
+        assertThat(second.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(second.reason()).contains("recorded outcome");
+    }
+
+    @Test
+    void aConcurrentSecondDeliveryWaitsForTheFirstAndDoesNotLaunchAgain() throws Exception {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        CountDownLatch verifying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        guest.script = target -> {
+            verifying.countDown();
+            awaitLatch(release);
+            return new GuestVerifier.Verified(PASSED);
+        };
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+            Thread thread = new Thread(r, "delivery-" + threads.size());
+            threads.add(thread);
+            return thread;
+        });
+        try {
+            Future<PhaseOutcome> first = pool.submit(() -> coordinator.handle(event));
+            assertThat(verifying.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<PhaseOutcome> second = pool.submit(() -> coordinator.handle(event));
+            // Release the first only once the second is parked on the request's lock (or, were there no lock, has
+            // reached the guest itself: the assertions below then say what went wrong).
+            await().atMost(Duration.ofSeconds(10)).until(() -> guest.targets.size() > 1
+                    || threads.size() == 2 && threads.get(1).getState() == Thread.State.WAITING);
+            release.countDown();
+
+            ImageVerified one = emitted(first.get(10, TimeUnit.SECONDS));
+            ImageVerified two = emitted(second.get(10, TimeUnit.SECONDS));
+
+            assertThat(cloud.launches()).isEqualTo(1);
+            assertThat(guest.targets).hasSize(1);
+            assertThat(List.of(one.outcome(), two.outcome())).containsOnly(ImageVerified.Outcome.PASSED);
+            assertThat(one.instanceId()).isNotNull();
+            assertNoLiveInstance();
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDeliberateReplayVerifiesAgainWithItsOwnTokenKeyAndRun() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        Envelope<ImageBuilt> replay = Envelope.create(event.data(), URI.create("/cib/operator"), clock);
+
+        emitted(coordinator.handle(event));
+        clock.advance(Duration.ofMinutes(5));
+        ImageVerified again = emitted(coordinator.handle(replay));
+
+        assertThat(cloud.launches()).isEqualTo(2);
+        assertThat(again.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(again.causedBy()).isEqualTo(replay.id());
+        List<LaunchSpec> specs = cloud.allInstances().stream().map(i -> cloud.launchSpec(i.id())).toList();
+        assertThat(specs).extracting(LaunchSpec::idempotencyToken).doesNotHaveDuplicates();
+        assertThat(specs).extracting(LaunchSpec::sshPublicKey).doesNotHaveDuplicates();
+        assertThat(guest.runIds).doesNotHaveDuplicates().hasSize(2);
+        assertThat(imageTags(ami)).containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(replay.id()));
+    }
+
+    @Test
+    void theLaunchSpecCarriesTheFreshKeyTagsWithExpiryAndAPerAttemptToken() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+
+        emitted(coordinator.handle(event));
+
+        LaunchSpec spec = cloud.launchSpec(onlyInstance().id());
+        SshIdentity identity = identities.get(0);
+        assertThat(identities).hasSize(1);
+        assertThat(spec.sshPublicKey()).isEqualTo(identity.publicKeyLine())
+                .isEqualTo(guest.targets.get(0).identity().publicKeyLine());
+        assertThat(guest.targets.get(0).identity()).isSameAs(identity);
+        assertThat(spec.location()).isEqualTo(REGION);
+        assertThat(spec.imageId()).isEqualTo(ami);
+        assertThat(spec.machineType()).isEqualTo("t3.micro");
+        assertThat(spec.diskSizeGb()).isEqualTo(50);
+        assertThat(spec.subnet()).contains("subnet-0abc");
+        assertThat(spec.firewallGroups()).containsExactly("sg-0abc");
+        assertThat(spec.sshUser()).isEqualTo("cib");
+        assertThat(spec.nestedVirtualization()).isFalse();
+        assertThat(spec.tags())
+                .containsEntry(ResourceTags.BUILD_ID, "b-1")
+                .containsEntry(ResourceTags.REQUEST_ID, ResourceTags.labelValue(event.id()))
+                .containsEntry(ResourceTags.PHASE, "verify")
+                .containsEntry(ResourceTags.EXPIRES_AT, Long.toString(START.plus(LIFETIME).getEpochSecond()))
+                .containsEntry(ResourceTags.KUBEVIRT_VERSION, "v1-8-2");
+        // Same event and key (an SDK retry of the one call): same token. A later attempt after a crash has a new key
+        // and must not reuse the token, or AWS would hand back the instance that attempt just terminated.
+        VerificationPlan later = VerificationPlan.of(event, SETTINGS, START.plus(Duration.ofHours(1)));
+        assertThat(spec.idempotencyToken()).isEqualTo(later.idempotencyToken(identity)).hasSizeLessThanOrEqualTo(64);
+        assertThat(later.idempotencyToken(SshKeyPairs.generate("next-attempt"))).isNotEqualTo(spec.idempotencyToken());
+        Envelope<ImageBuilt> replay = Envelope.create(event.data(), URI.create("/cib/operator"), clock);
+        assertThat(VerificationPlan.of(replay, SETTINGS, START).idempotencyToken(identity))
+                .isNotEqualTo(spec.idempotencyToken());
+    }
+
+    @Test
+    void aRestartAfterACrashLaunchesAFreshInstanceInsteadOfGettingTheTerminatedOneBack() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        // The dead worker's launch for this event, with its own key; the fake honours tokens like AWS does.
+        CloudInstance dead = cloud.launch(VerificationPlan.of(event, SETTINGS, START)
+                .launchSpec(SETTINGS.aws(), SshKeyPairs.generate("dead-worker")));
+
+        ImageVerified verified = emitted(coordinator.handle(event));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(verified.instanceId()).isNotEqualTo(dead.id());
+        assertThat(cloud.allInstances()).hasSize(2).noneMatch(i -> i.state().isAlive());
+    }
+
+    // --- stopping ----------------------------------------------------------------------------------------------------
+
+    @Test
+    void stopDuringTheHostKeyWaitAbandonsAndStillTerminates() {
+        String ami = seedImage("b-1");
+        cloud.reportHostKeysAtLaunch = false;
+        onSleep = coordinator::stop;
+
+        PhaseOutcome outcome = coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami));
+
+        assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
+        assertThat(sleeps).hasSize(1);
+        assertThat(guest.targets).isEmpty();
+        assertNoLiveInstance();
+        // Nothing recorded: the redelivery after the restart verifies for real.
+        assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.LAST_VERIFICATION,
+                ResourceTags.VERIFIED_KUBEVIRT_VERSION);
+    }
+
+    @Test
+    void stopWhileTheGuestVerifiesAbandonsAndStillTerminates() {
+        String ami = seedImage("b-1");
+        guest.script = target -> {
+            coordinator.stop();
+            return new GuestVerifier.Unreachable("interrupted while waiting for ssh");
+        };
+
+        PhaseOutcome outcome = coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami));
+
+        assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
+        assertNoLiveInstance();
+        assertThat(imageTags(ami)).doesNotContainKey(ResourceTags.LAST_VERIFICATION);
+    }
+
+    // --- bad input, cloud errors ---------------------------------------------------------------------------------
+
+    @Test
+    void anImageThatDoesNotExistFailsWithoutALaunch() {
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, "ami-0123456789abcdef0")));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).isEqualTo("image ami-0123456789abcdef0 does not exist in " + REGION);
+        assertThat(verified.instanceId()).isNull();
+        assertThat(cloud.calls()).containsExactly("getImage ami-0123456789abcdef0");
+        assertThat(guest.targets).isEmpty();
+    }
+
+    @Test
+    void aCloudNotEnabledOnThisWorkerFailsWithoutTouchingAnyCloud() {
+        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.GCP, "kubevirt-v1-8-2-b-1")));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).isEqualTo("cloud gcp is not enabled on this worker");
+        assertThat(verified.cloud()).isEqualTo(Cloud.GCP);
+        assertThat(cloud.calls()).isEmpty();
+        assertThat(identities).isEmpty();
+    }
+
+    @Test
+    void aFailedLaunchIsReportedAndTheWorkerGoesOn() {
+        String ami = seedImage("b-1");
+        cloud.launchFailure = new CloudException("InsufficientInstanceCapacity: no t3.micro in us-west-1a", false, null);
+
+        ImageVerified failed = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        cloud.launchFailure = null;
+        ImageVerified next = emitted(coordinator.handle(imageBuilt("b-2", Cloud.AWS, seedImage("b-2"))));
+
+        assertThat(failed.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(failed.reason()).isEqualTo("cloud call failed: InsufficientInstanceCapacity: no t3.micro in us-west-1a");
+        assertThat(next.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+    }
+
+    @Test
+    void aRetryableCloudErrorWhileStoppingIsAbandonedForRedelivery() {
+        String ami = seedImage("b-1");
+        coordinator.stop();
+        cloud.launchFailure = new CloudException("RequestLimitExceeded", true, null);
+
+        assertThat(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami))).isInstanceOf(PhaseOutcome.Abandon.class);
+    }
+
+    // --- secrets ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void secretsInAnyFailureTextNeverReachTheReasonOrTheLog() {
+        // Three ways a secret could arrive: the script's failure, the SSH layer's reason, the console tail.
+        guest.script = target -> new GuestVerifier.Verified(VerificationReport.failed(PASSED_CHECKS, VERSIONS,
+                "datavolume-import: curl said aws_secret_access_key=" + SECRET));
+        ImageVerified fromReport = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
+        guest.script = target -> new GuestVerifier.Unreachable("proxy refused: aws_secret_access_key=" + SECRET);
+        ImageVerified fromSsh = emitted(coordinator.handle(imageBuilt("b-2", Cloud.AWS, seedImage("b-2"))));
+        cloud.reportHostKeysAtLaunch = false;
+        cloud.console = "[  3.0] cloud-init[700]: env aws_secret_access_key=" + SECRET + "\n";
+        ImageVerified fromConsole = emitted(coordinator.handle(imageBuilt("b-3", Cloud.AWS, seedImage("b-3"))));
+
+        for (ImageVerified verified : List.of(fromReport, fromSsh, fromConsole)) {
+            assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+            assertThat(verified.reason()).contains("aws_secret_access_key=[REDACTED]").doesNotContain(SECRET);
+        }
+        assertThat(String.join("\n", log)).doesNotContain(SECRET).contains("aws_secret_access_key=[REDACTED]");
+        // Nor does the per-run private key show up anywhere the coordinator writes to.
+        String everything = String.join("\n", log) + fromReport + fromSsh + fromConsole
+                + cloud.allInstances().stream().map(i -> cloud.launchSpec(i.id()).toString()).toList()
+                + cloud.allImages();
+        for (SshIdentity identity : identities) {
+            assertThat(SecretScan.findIn(everything, identity.keyPair())).as("private key material").isNull();
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------------
+
+    private String seedImage(String buildId) {
+        return cloud.seedImage(REGION, "kubevirt-v1-8-2-" + buildId, Map.of(ResourceTags.BUILD_ID, buildId));
+    }
+
+    private Envelope<ImageBuilt> imageBuilt(String buildId, Cloud where, String imageId) {
+        return Envelope.create(new ImageBuilt(EventType.CURRENT_VERSION, buildId, where, REGION, null, imageId,
+                "kubevirt-v1-8-2-" + buildId, "v1.8.2", "v1.35.0", "v1.64.0", 1.0, null, false,
+                UUID.randomUUID().toString(), null), URI.create("/cib/build-worker"), clock);
+    }
+
+    private static ImageVerified emitted(PhaseOutcome outcome) {
+        assertThat(outcome).isInstanceOf(PhaseOutcome.Emit.class);
+        return (ImageVerified) ((PhaseOutcome.Emit) outcome).event();
+    }
+
+    private Map<String, String> imageTags(String imageId) {
+        return cloud.allImages().stream().filter(i -> i.id().equals(imageId)).findFirst().orElseThrow().tags();
+    }
+
+    private CloudInstance onlyInstance() {
+        assertThat(cloud.allInstances()).hasSize(1);
+        return cloud.allInstances().get(0);
+    }
+
+    private void assertNoLiveInstance() {
+        assertThat(cloud.allInstances()).isNotEmpty().noneMatch(i -> i.state().isAlive());
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            if (!latch.await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The in-memory cloud with a guest that reports its host keys as soon as it is launched (or not at all). */
+    private static final class FakeCloud extends InMemoryCloud {
+        volatile boolean reportHostKeysAtLaunch = true;
+        volatile boolean launchWithoutAddress;
+        volatile String console = "";
+        volatile CloudException launchFailure;
+
+        @Override
+        public CloudInstance launch(LaunchSpec spec) {
+            if (launchFailure != null) {
+                throw launchFailure;
+            }
+            CloudInstance instance = super.launch(spec);
+            if (reportHostKeysAtLaunch) {
+                reportHostKeys(instance.id(), List.of(HOST_KEY));
+            }
+            return launchWithoutAddress ? new CloudInstance(instance.id(), instance.location(), instance.state(),
+                    instance.tags()) : instance;
+        }
+
+        @Override
+        public Optional<CloudInstance> describe(String location, String instanceId) {
+            // Without an address at launch, the cloud never assigns one either.
+            return launchWithoutAddress ? Optional.empty() : super.describe(location, instanceId);
+        }
+
+        @Override
+        public String consoleOutput(String location, String instanceId) {
+            return console;
+        }
+
+        long launches() {
+            return calls().stream().filter(call -> call.startsWith("launch ")).count();
+        }
+    }
+
+    /** Answers what the test scripts; records how it was reached and whether the instance was up meanwhile. */
+    private final class ScriptedGuest implements GuestVerifier {
+        final List<SshTarget> targets = Collections.synchronizedList(new ArrayList<>());
+        final List<String> runIds = Collections.synchronizedList(new ArrayList<>());
+        final List<Boolean> instanceAliveDuringRun = Collections.synchronizedList(new ArrayList<>());
+        volatile Function<SshTarget, Result> script = target -> new Verified(PASSED);
+
+        @Override
+        public Result verify(SshTarget target, String runId, Consumer<String> lines) {
+            targets.add(target);
+            runIds.add(runId);
+            instanceAliveDuringRun.add(cloud.allInstances().stream().anyMatch(i -> i.state().isAlive()));
+            lines.accept("CIB-STEP {\"name\":\"node-ready\",\"status\":\"passed\"}");
+            return script.apply(target);
+        }
+    }
+
+    /** A clock the test (and the sleeper) moves forward. */
+    private static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
