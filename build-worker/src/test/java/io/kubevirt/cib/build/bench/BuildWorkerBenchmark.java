@@ -1,6 +1,6 @@
 package io.kubevirt.cib.build.bench;
 
-import io.kubevirt.cib.build.crash.WorkerProcess;
+import io.kubevirt.cib.devstack.WorkerProcess;
 import io.kubevirt.cib.common.messaging.EventStreamClient;
 import io.kubevirt.cib.devstack.KafkaBroker;
 import io.kubevirt.cib.events.BuildRequested;

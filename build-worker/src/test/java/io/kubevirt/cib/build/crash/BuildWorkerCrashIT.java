@@ -10,6 +10,7 @@ import io.kubevirt.cib.common.messaging.EventStreamClient;
 import io.kubevirt.cib.devstack.KafkaBroker;
 import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
+import io.kubevirt.cib.devstack.WorkerProcess;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;

@@ -9,12 +9,14 @@ import io.kubevirt.cib.common.messaging.EventStreamClient;
 import io.kubevirt.cib.devstack.KafkaBroker;
 import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
+import io.kubevirt.cib.devstack.WorkerProcess;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.verify.testing.MotoGuest;
 import io.kubevirt.cib.verify.testing.TcpForwarder;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -92,19 +94,19 @@ class TestWorkerCrashIT {
         Path logs = Files.createDirectories(Path.of("target/crash-it"));
 
         try (EventStreamClient stream = new EventStreamClient(broker.bootstrapServers());
-                Ec2Client sdk = ec2Sdk();
+                Ec2Client sdk = MotoGuest.sdk(moto.endpoint(), REGION);
                 Ec2Cloud ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))));
-                StandInInstance guest = StandInInstance.builder(() -> userDataKeys(sdk)).scenario("pass").start();
+                StandInInstance guest = StandInInstance.builder(() -> MotoGuest.userDataKeys(sdk)).scenario("pass").start();
                 SshNotUpYet notUpYet = new SshNotUpYet()) {
-            String ami = seedAmi(sdk, buildId);
-            proxy.answer("GetConsoleOutput", consoleOutputXml(guest.reportedHostKeyLine()));
+            String ami = MotoGuest.seedAmi(sdk, buildId);
+            proxy.answer("GetConsoleOutput", MotoGuest.consoleOutputXml(guest.reportedHostKeyLine()));
             forwarder.pointAt(notUpYet.port());
             long launchesBefore = proxy.requests("RunInstances");
             Envelope<ImageBuilt> built = stream.send(imageBuilt(buildId, ami));
 
             String firstInstance;
             // A long SSH budget: without the kill, this worker would still be waiting when the test ends.
-            try (TestWorkerProcess first = TestWorkerProcess.start(workerProperties(Duration.ofMinutes(30)),
+            try (WorkerProcess first = WorkerProcess.start(workerProperties(Duration.ofMinutes(30)),
                     workerEnv(), logs.resolve("first.log"))) {
                 firstInstance = awaitRunningVerifyInstance(sdk, buildId, Duration.ofSeconds(60));
                 first.awaitLogLine("instance reported 1 host key(s)", Duration.ofSeconds(20));
@@ -119,7 +121,7 @@ class TestWorkerCrashIT {
                     .isEqualTo(InstanceStateName.RUNNING);
 
             forwarder.pointAt(guest.port()); // sshd is up now
-            try (TestWorkerProcess second = TestWorkerProcess.start(workerProperties(Duration.ofSeconds(20)),
+            try (WorkerProcess second = WorkerProcess.start(workerProperties(Duration.ofSeconds(20)),
                     workerEnv(), logs.resolve("second.log"))) {
                 ImageVerified verified = stream.awaitEvents(ImageVerified.class, buildId, 1, Duration.ofSeconds(60))
                         .get(0).data();
@@ -180,25 +182,9 @@ class TestWorkerCrashIT {
 
     // --- moto --------------------------------------------------------------------------------------------------------
 
-    private static Ec2Client ec2Sdk() {
-        return Ec2Client.builder().region(Region.of(REGION)).endpointOverride(URI.create(moto.endpoint()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .build();
-    }
-
     private static ImageBuilt imageBuilt(String buildId, String ami) {
         return new ImageBuilt(EventType.CURRENT_VERSION, buildId, Cloud.AWS, REGION, null, ami, ami, "v1.8.2",
                 "v1.35.0", "v1.64.0", 1.0, null, false, UUID.randomUUID().toString(), null);
-    }
-
-    /** An AMI owned by this account, as the build phase would have made it. */
-    private static String seedAmi(Ec2Client sdk, String buildId) {
-        String instanceId = sdk.runInstances(r -> r.imageId(MotoServer.BASE_AMI_ID).minCount(1).maxCount(1)
-                .instanceType("t3.micro")).instances().get(0).instanceId();
-        String ami = sdk.createImage(r -> r.instanceId(instanceId).name("kubevirt-v1-8-2-" + buildId)).imageId();
-        sdk.createTags(r -> r.resources(ami).tags(t -> t.key(ResourceTags.BUILD_ID).value(buildId)));
-        sdk.terminateInstances(r -> r.instanceIds(instanceId));
-        return ami;
     }
 
     private static String awaitRunningVerifyInstance(Ec2Client sdk, String buildId, Duration timeout)
@@ -223,34 +209,6 @@ class TestWorkerCrashIT {
     private static InstanceStateName instanceState(Ec2Client sdk, String instanceId) {
         return sdk.describeInstances(r -> r.instanceIds(instanceId)).reservations().get(0).instances().get(0)
                 .state().name();
-    }
-
-    /** What cloud-init would install: the ssh_authorized_keys of running verification instances' user data. */
-    private static List<String> userDataKeys(Ec2Client sdk) {
-        return sdk.describeInstances(r -> r.filters(Filter.builder().name("tag:" + ResourceTags.PHASE)
-                .values("verify").build())).reservations().stream()
-                .flatMap(res -> res.instances().stream())
-                .filter(i -> i.state().name() == InstanceStateName.RUNNING)
-                .map(i -> sdk.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
-                        .attribute(InstanceAttributeName.USER_DATA)).userData().value())
-                .filter(v -> v != null)
-                .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
-                .flatMap(String::lines)
-                .map(line -> line.replaceAll("^[\\s-]*\"?", "").replaceAll("\"?\\s*$", ""))
-                .filter(line -> line.startsWith("ecdsa-") || line.startsWith("ssh-"))
-                .toList();
-    }
-
-    private static String consoleOutputXml(String hostKeyLine) {
-        String console = "[   12.0] cloud-init[800]: Cloud-init v. 24.4 finished\n"
-                + "[   13.1] cloud-init[812]: -----BEGIN SSH HOST KEY KEYS-----\n"
-                + "[   13.1] cloud-init[812]: " + hostKeyLine + "\n"
-                + "[   13.1] cloud-init[812]: -----END SSH HOST KEY KEYS-----\n";
-        return "<GetConsoleOutputResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
-                + "<requestId>" + UUID.randomUUID() + "</requestId><instanceId>i-0</instanceId>"
-                + "<timestamp>2026-11-24T10:00:00.000Z</timestamp><output>"
-                + Base64.getEncoder().encodeToString(console.getBytes(StandardCharsets.UTF_8))
-                + "</output></GetConsoleOutputResponse>";
     }
 
     /** A booting guest's port 22: connections are accepted and dropped at once, and counted. */

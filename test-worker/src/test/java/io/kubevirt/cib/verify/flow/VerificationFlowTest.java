@@ -19,6 +19,7 @@ import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.gcp.testing.LocalComputeServer;
+import io.kubevirt.cib.verify.testing.MotoGuest;
 import io.kubevirt.cib.verify.testing.StandInInstance;
 import io.kubevirt.cib.verify.testing.StandInTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -79,9 +80,7 @@ class VerificationFlowTest {
     void connect() {
         stream = new EventStreamClient(KafkaBrokerTestResource.bootstrapServers());
         ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))));
-        sdk = Ec2Client.builder().region(Region.of(REGION)).endpointOverride(URI.create(moto.endpoint()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .build();
+        sdk = MotoGuest.sdk(moto.endpoint(), REGION);
     }
 
     @AfterEach
@@ -216,7 +215,7 @@ class VerificationFlowTest {
 
     private String seedImage(Cloud cloud, String buildId) {
         if (cloud == Cloud.AWS) {
-            return seedAmi(buildId);
+            return MotoGuest.seedAmi(sdk, buildId);
         }
         String image = "kubevirt-v1-8-2-" + buildId;
         StandInTestResource.compute().seedImage(PROJECT, image, Map.of(ResourceTags.BUILD_ID, buildId));
@@ -239,8 +238,8 @@ class VerificationFlowTest {
      */
     private void bootStandIn(Cloud cloud, UnaryOperator<StandInInstance.Builder> options) throws Exception {
         if (cloud == Cloud.AWS) {
-            instance = options.apply(StandInInstance.builder(this::awsUserDataKeys)).start();
-            proxy.answer("GetConsoleOutput", consoleOutputXml(instance.reportedHostKeyLine()));
+            instance = options.apply(StandInInstance.builder(() -> MotoGuest.userDataKeys(sdk))).start();
+            proxy.answer("GetConsoleOutput", MotoGuest.consoleOutputXml(instance.reportedHostKeyLine()));
         } else {
             LocalComputeServer compute = StandInTestResource.compute();
             instance = options.apply(StandInInstance.builder(() -> gcpSshKeys(compute))).start();
@@ -251,32 +250,6 @@ class VerificationFlowTest {
 
     private List<ImageVerified> awaitVerified(String buildId, int count) {
         return stream.awaitEvents(ImageVerified.class, buildId, count, WAIT).stream().map(Envelope::data).toList();
-    }
-
-    /** An AMI owned by this account, as the build phase would have made it. */
-    private String seedAmi(String buildId) {
-        String instanceId = sdk.runInstances(r -> r.imageId(MotoServer.BASE_AMI_ID).minCount(1).maxCount(1)
-                .instanceType("t3.micro")).instances().get(0).instanceId();
-        String ami = sdk.createImage(r -> r.instanceId(instanceId).name("kubevirt-v1-8-2-" + buildId)).imageId();
-        sdk.createTags(r -> r.resources(ami).tags(t -> t.key(ResourceTags.BUILD_ID).value(buildId)));
-        sdk.terminateInstances(r -> r.instanceIds(instanceId));
-        return ami;
-    }
-
-    /** What cloud-init would install: the ssh_authorized_keys of the verification instances' user data. */
-    private List<String> awsUserDataKeys() {
-        return sdk.describeInstances(r -> r.filters(Filter.builder().name("tag:" + ResourceTags.PHASE).values("verify")
-                .build())).reservations().stream()
-                .flatMap(res -> res.instances().stream())
-                .filter(i -> i.state().name() == InstanceStateName.RUNNING)
-                .map(i -> sdk.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
-                        .attribute(InstanceAttributeName.USER_DATA)).userData().value())
-                .filter(v -> v != null)
-                .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
-                .flatMap(userData -> userData.lines())
-                .map(line -> line.replaceAll("^[\\s-]*\"?", "").replaceAll("\"?\\s*$", ""))
-                .filter(line -> line.startsWith("ecdsa-") || line.startsWith("ssh-"))
-                .toList();
     }
 
     /** What the guest agent would install: the ssh-keys metadata of the instances, "user:key" each. */
@@ -307,18 +280,6 @@ class VerificationFlowTest {
         thread.setDaemon(true);
         thread.start();
         return thread;
-    }
-
-    private static String consoleOutputXml(String hostKeyLine) {
-        String console = "[   12.0] cloud-init[800]: Cloud-init v. 24.4 finished\n"
-                + "[   13.1] cloud-init[812]: -----BEGIN SSH HOST KEY KEYS-----\n"
-                + "[   13.1] cloud-init[812]: " + hostKeyLine + "\n"
-                + "[   13.1] cloud-init[812]: -----END SSH HOST KEY KEYS-----\n";
-        return "<GetConsoleOutputResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
-                + "<requestId>" + UUID.randomUUID() + "</requestId><instanceId>i-0</instanceId>"
-                + "<timestamp>2026-11-24T10:00:00.000Z</timestamp><output>"
-                + Base64.getEncoder().encodeToString(console.getBytes(StandardCharsets.UTF_8))
-                + "</output></GetConsoleOutputResponse>";
     }
 
     private void assertNoLiveInstance(Cloud cloud, String buildId) {

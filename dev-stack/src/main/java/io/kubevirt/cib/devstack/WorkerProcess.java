@@ -1,4 +1,4 @@
-package io.kubevirt.cib.verify.crash;
+package io.kubevirt.cib.devstack;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,45 +10,51 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The packaged test-worker ({@code target/quarkus-app/quarkus-run.jar}) as a separate process a test can kill.
- * Same as build-worker's crash.WorkerProcess (test sources cannot be shared between the modules yet); only the module
- * differs, since the jar path is relative to the module that runs the test.
+ * A packaged worker ({@code <module>/target/quarkus-app}) as a separate process a test can SIGKILL, for the
+ * kill-and-restart tests and the benchmarks. Runs with the workers' production JVM options.
  */
-public final class TestWorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable {
+
+    /** The JVM options of the container images (JAVA_OPTS_APPEND in each worker's Containerfile, bin/local-run). */
+    public static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:MaxMetaspaceSize=128m");
 
     private final Process process;
     private final Path log;
 
-    private TestWorkerProcess(Process process, Path log) {
+    private WorkerProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
     }
 
-    public static TestWorkerProcess start(Map<String, String> systemProperties, Map<String, String> env, Path log)
+    /** Starts the worker packaged in {@code target/quarkus-app} of the module the test runs in. */
+    public static WorkerProcess start(Map<String, String> systemProperties, Map<String, String> env, Path log)
             throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException("package the worker first (mvn verify builds " + jar + ")");
+        Path app = Path.of("target/quarkus-app").toAbsolutePath();
+        if (!Files.exists(app.resolve("quarkus-run.jar"))) {
+            throw new IllegalStateException("package the worker first (mvn verify builds " + app + ")");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        // The JVM options the workers run with (container image JAVA_OPTS_APPEND, bin/local-run).
-        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx128m", "-XX:MaxMetaspaceSize=128m"));
-        Path cds = Path.of("target/quarkus-app/app-cds.jsa");
-        if (Files.exists(cds)) {
-            command.add("-XX:SharedArchiveFile=" + cds);
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(JVM_OPTIONS);
+        if (Files.exists(app.resolve("app-cds.jsa"))) {
+            // The archive is only valid for the class path it was dumped with: -jar quarkus-run.jar in that folder.
+            command.add("-XX:SharedArchiveFile=app-cds.jsa");
         }
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", jar.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        command.addAll(List.of("-jar", "quarkus-run.jar"));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(app.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toAbsolutePath().toFile());
         builder.environment().putAll(env);
-        return new TestWorkerProcess(builder.start(), log);
+        return new WorkerProcess(builder.start(), log);
     }
 
     public long pid() {
         return process.pid();
     }
 
-    /** SIGKILL: no shutdown hook, so no coordinator.stop() and no terminate in its finally block. */
+    /** SIGKILL: no shutdown hook, no graceful anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
