@@ -108,13 +108,4 @@ public final class EventCodec {
                             + ", column " + e.getLocation().getColumnNr() + ")");
         }
     }
-
-    /** For tools that print events: the data as a JSON tree, without validation. */
-    public JsonNode tree(PipelineEvent event) {
-        return mapper.valueToTree(event);
-    }
-
-    ObjectMapper mapper() {
-        return mapper;
-    }
 }

@@ -24,7 +24,6 @@ import java.util.Optional;
 public record BuildPlan(
         String buildId,
         String requestId,
-        String replayOf,
         Cloud cloud,
         String location,
         Optional<String> project,
@@ -50,7 +49,6 @@ public record BuildPlan(
         return new BuildPlan(
                 data.buildId(),
                 request.id(),
-                data.replayOf(),
                 data.cloud(),
                 location,
                 project,

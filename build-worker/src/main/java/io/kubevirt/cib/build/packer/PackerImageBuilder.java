@@ -7,6 +7,7 @@ import io.kubevirt.cib.build.domain.ImageBuilder;
 import io.kubevirt.cib.build.domain.packer.PackerLine;
 import io.kubevirt.cib.build.domain.packer.PackerRun;
 import io.kubevirt.cib.build.domain.packer.PackerUiMessage;
+import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.redact.Redactor;
 import io.kubevirt.cib.events.Cloud;
 import io.quarkus.runtime.ShutdownEvent;
@@ -16,7 +17,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -148,12 +149,12 @@ public class PackerImageBuilder implements ImageBuilder {
     Map<String, String> variables(BuildPlan plan) {
         Map<String, String> vars = new LinkedHashMap<>(config.vars());
         vars.put("build_id", plan.buildId());
-        vars.put("request_id", plan.requestTags().get(io.kubevirt.cib.common.cloud.ResourceTags.REQUEST_ID));
+        vars.put("request_id", plan.requestTags().get(ResourceTags.REQUEST_ID));
         vars.put("image_name", plan.imageName());
         vars.put("kubevirt_version", plan.kubevirtVersion());
         vars.put("cdi_version", plan.cdiVersion());
         vars.put("kubernetes_version", plan.kubernetesVersion());
-        vars.put("expires_at", plan.resourceTags().get(io.kubevirt.cib.common.cloud.ResourceTags.EXPIRES_AT));
+        vars.put("expires_at", plan.resourceTags().get(ResourceTags.EXPIRES_AT));
         if (plan.cloud() == Cloud.AWS) {
             vars.put("aws_region", plan.location());
             ec2Endpoint.ifPresent(endpoint -> vars.put("ec2_endpoint", endpoint.toString()));
@@ -176,7 +177,7 @@ public class PackerImageBuilder implements ImageBuilder {
         return env;
     }
 
-    private java.nio.file.Path workDir() {
+    private Path workDir() {
         return config.workDir().toAbsolutePath();
     }
 
@@ -191,14 +192,5 @@ public class PackerImageBuilder implements ImageBuilder {
 
     private static Optional<String> humanText(PackerLine line) {
         return line.type().equals("ui") && line.data().size() >= 2 ? Optional.of(line.data().get(1)) : Optional.empty();
-    }
-
-    /** For tests: builds currently running. */
-    int runningBuilds() {
-        return running.size();
-    }
-
-    Duration interruptGrace() {
-        return config.interruptGrace();
     }
 }

@@ -35,10 +35,11 @@ import java.util.function.Supplier;
  * <li>the verification runs over SSH; on a pass the image gets the verified marker;</li>
  * <li>the instance is terminated whatever happened, and the outcome is one image.verified event.</li>
  * </ol>
+ * If even the final terminate never runs (kill -9), the next delivery terminates the instance by its tags, and its
+ * expiry tag lets a sweep find it should the event never come back.
  */
 public final class VerificationCoordinator {
 
-    /** The instance's expiry tag is the safety net if even the finally block below never runs (kill -9). */
     private final Map<Cloud, CloudPorts> clouds;
     private final GuestVerifier guest;
     private final Supplier<SshIdentity> identities;
