@@ -59,7 +59,7 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
  * stand-in's cloud-init block, as in the flow test.
  */
 @Timeout(150)
-class TestWorkerCrashIT {
+class VerificationCrashIT {
 
     private static final String REGION = "us-west-1";
     private static final String IMAGE_BUILT = EventType.IMAGE_BUILT.topic();
