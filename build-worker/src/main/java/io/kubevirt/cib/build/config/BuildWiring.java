@@ -6,9 +6,11 @@ import io.kubevirt.cib.build.domain.CloudAccess;
 import io.kubevirt.cib.build.domain.ImageBuilder;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
+import io.kubevirt.cib.common.metrics.MeteredCloud;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.gcp.GceCloud;
 import io.kubevirt.cib.gcp.GcpCloudProducer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -30,11 +32,13 @@ public class BuildWiring {
     @ApplicationScoped
     BuildCoordinator coordinator(BuildWorkerConfig config, ImageBuilder builder, ImageCatalog awsImages,
             InstanceFleet awsInstances, @Identifier(GcpCloudProducer.GCP) GceCloud gcp,
-            @ConfigProperty(name = "cib.gcp.project") Optional<String> gcpProject) {
+            @ConfigProperty(name = "cib.gcp.project") Optional<String> gcpProject, MeterRegistry meters) {
         Map<Cloud, CloudAccess> clouds = new EnumMap<>(Cloud.class);
         for (String name : config.clouds()) {
             Cloud cloud = Cloud.fromWireName(name);
-            clouds.put(cloud, cloud == Cloud.AWS ? new CloudAccess(awsImages, awsInstances) : new CloudAccess(gcp, gcp));
+            MeteredCloud metered = cloud == Cloud.AWS ? new MeteredCloud(name, awsImages, awsInstances, meters)
+                    : new MeteredCloud(name, gcp, gcp, meters);
+            clouds.put(cloud, new CloudAccess(metered, metered));
         }
         BuildSettings settings = new BuildSettings(
                 config.defaults().cdiVersion(),

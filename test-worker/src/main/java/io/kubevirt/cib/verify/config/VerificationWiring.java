@@ -2,6 +2,7 @@ package io.kubevirt.cib.verify.config;
 
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
+import io.kubevirt.cib.common.metrics.MeteredCloud;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.gcp.GceCloud;
 import io.kubevirt.cib.gcp.GcpCloudProducer;
@@ -12,6 +13,7 @@ import io.kubevirt.cib.verify.domain.run.VerificationScriptRun;
 import io.kubevirt.cib.verify.ssh.SshGuestVerifier;
 import io.kubevirt.cib.verify.ssh.SshKeyPairs;
 import io.kubevirt.cib.verify.ssh.SshjConnector;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,12 +37,13 @@ public class VerificationWiring {
     @Produces
     @ApplicationScoped
     VerificationCoordinator coordinator(TestWorkerConfig config, ImageCatalog awsImages, InstanceFleet awsInstances,
-            @Identifier(GcpCloudProducer.GCP) GceCloud gcp) {
+            @Identifier(GcpCloudProducer.GCP) GceCloud gcp, MeterRegistry meters) {
         Map<Cloud, VerificationCoordinator.CloudPorts> clouds = new EnumMap<>(Cloud.class);
         for (String name : config.clouds()) {
             Cloud cloud = Cloud.fromWireName(name);
-            clouds.put(cloud, cloud == Cloud.AWS ? new VerificationCoordinator.CloudPorts(awsImages, awsInstances)
-                    : new VerificationCoordinator.CloudPorts(gcp, gcp));
+            MeteredCloud metered = cloud == Cloud.AWS ? new MeteredCloud(name, awsImages, awsInstances, meters)
+                    : new MeteredCloud(name, gcp, gcp, meters);
+            clouds.put(cloud, new VerificationCoordinator.CloudPorts(metered, metered));
         }
         VerificationSettings settings = new VerificationSettings(launch(config.aws()), launch(config.gcp()),
                 config.hostKeyWait(), config.instanceLifetime(), config.addressOverride());
