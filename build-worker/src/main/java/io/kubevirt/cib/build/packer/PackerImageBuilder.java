@@ -80,8 +80,9 @@ public class PackerImageBuilder implements ImageBuilder {
             PackerProcess.Exit exit = process.awaitExit(plan.deadline(), config.interruptGrace(), line -> {
                 Optional<PackerLine> parsed = PackerLine.parse(line);
                 parsed.ifPresent(run::accept);
-                parsed.flatMap(PackerImageBuilder::humanText).or(() -> parsed.isEmpty() ? Optional.of(line) : Optional.empty())
-                        .ifPresent(text -> LOG.infof("build %s: packer: %s", plan.buildId(), Redactor.redact(text)));
+                // Machine-readable lines are logged by their human text (ui say/message/error); others as they are.
+                Optional<String> text = parsed.isPresent() ? humanText(parsed.get()) : Optional.of(line);
+                text.ifPresent(t -> LOG.infof("build %s: packer: %s", plan.buildId(), Redactor.redact(t)));
             });
             return result(plan, run, exit);
         } catch (IOException e) {
