@@ -21,6 +21,8 @@ public record BuildFailed(
         @JsonProperty("request") REQUEST,
         @JsonProperty("cloud") CLOUD,
         @JsonProperty("packer") PACKER,
-        @JsonProperty("timeout") TIMEOUT
+        @JsonProperty("timeout") TIMEOUT,
+        /** The worker itself failed (an unexpected error, a crash loop, an outcome it could not write). */
+        @JsonProperty("worker") WORKER
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,26 @@ public final class EventCodec {
                     "expected " + EventType.of(expected).typeName() + " but got " + envelope.type().typeName());
         }
         return (Envelope<T>) envelope;
+    }
+
+    /**
+     * The same event naming its cause and, when the cause belongs to a replay, the replayed original. Every phase
+     * output passes through here, so lineage is set in one place rather than by each phase.
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends PipelineEvent> T withLineage(T event, String causedBy, String replayOf) {
+        ObjectNode json = mapper.valueToTree(event);
+        json.put("causedBy", causedBy);
+        if (replayOf == null) {
+            json.remove("replayOf");
+        } else {
+            json.put("replayOf", replayOf);
+        }
+        try {
+            return (T) mapper.treeToValue(json, event.getClass());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot copy " + event.type().typeName(), e);
+        }
     }
 
     /** The record value: the data as JSON, validated against its own schema. */

@@ -6,7 +6,8 @@ import io.kubevirt.cib.common.cloud.CloudInstance;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
 import io.kubevirt.cib.common.phase.PhaseOutcome.Abandon;
 import io.kubevirt.cib.common.phase.PhaseOutcome.Emit;
-import io.kubevirt.cib.common.phase.RequestLocks;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.Phase;
 import io.kubevirt.cib.common.redact.Redactor;
 import io.kubevirt.cib.events.BuildFailed;
 import io.kubevirt.cib.events.BuildRequested;
@@ -14,6 +15,7 @@ import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
+import io.kubevirt.cib.events.PipelineEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +35,7 @@ import java.util.function.BiConsumer;
  * </ol>
  * Kafka and SDKs stay outside: this class sees ports and event records only.
  */
-public final class BuildCoordinator {
+public final class BuildCoordinator implements Phase<BuildRequested> {
 
     private final Map<Cloud, CloudAccess> clouds;
     private final ImageBuilder builder;
@@ -41,7 +43,6 @@ public final class BuildCoordinator {
     private final Clock clock;
     /** (build ID, message): every line a build logs names its build. */
     private final BiConsumer<String, String> log;
-    private final RequestLocks locks = new RequestLocks();
 
     public BuildCoordinator(Map<Cloud, CloudAccess> clouds, ImageBuilder builder, BuildSettings settings, Clock clock,
             BiConsumer<String, String> log) {
@@ -52,12 +53,16 @@ public final class BuildCoordinator {
         this.log = log;
     }
 
-    public PhaseOutcome handle(Envelope<BuildRequested> request) {
-        // A redelivery arriving while the first delivery still builds waits, then finds its image.
-        return locks.exclusively(request.id(), () -> handleExclusively(request));
+    @Override
+    public PipelineEvent failure(Envelope<BuildRequested> request, Phase.Failure failure) {
+        BuildRequested data = request.data();
+        return new BuildFailed(EventType.CURRENT_VERSION, data.buildId(), data.cloud(), data.region(),
+                data.kubevirtVersion(), null, BuildFailed.Stage.WORKER, failure.reason(), failure.retryable(), null,
+                request.id(), data.replayOf());
     }
 
-    private PhaseOutcome handleExclusively(Envelope<BuildRequested> request) {
+    @Override
+    public PhaseOutcome run(Envelope<BuildRequested> request, Attempt attempt) {
         Instant started = clock.instant();
         BuildPlan plan;
         try {
@@ -145,7 +150,7 @@ public final class BuildCoordinator {
 
     private Emit built(Envelope<BuildRequested> request, BuildPlan plan, String imageId, boolean reused,
             Instant started) {
-        return new Emit(new ImageBuilt(EventType.CURRENT_VERSION, plan.buildId(), plan.cloud(), plan.location(),
+        return Emit.of(new ImageBuilt(EventType.CURRENT_VERSION, plan.buildId(), plan.cloud(), plan.location(),
                 plan.project().orElse(null), imageId, plan.imageName(), plan.kubevirtVersion(),
                 plan.kubernetesVersion(), plan.cdiVersion(), seconds(started), builder.templateDigest(), reused,
                 request.id(), null));
@@ -154,7 +159,7 @@ public final class BuildCoordinator {
     private Emit failed(Envelope<BuildRequested> request, BuildPlan plan, BuildFailed.Stage stage, String reason,
             boolean retryable, Instant started) {
         BuildRequested data = request.data();
-        return new Emit(new BuildFailed(EventType.CURRENT_VERSION, data.buildId(), data.cloud(),
+        return Emit.of(new BuildFailed(EventType.CURRENT_VERSION, data.buildId(), data.cloud(),
                 plan == null ? data.region() : plan.location(), data.kubevirtVersion(),
                 plan == null ? null : plan.kubernetesVersion(), stage, truncate(Redactor.redact(reason)), retryable,
                 seconds(started), request.id(), null));

@@ -24,8 +24,8 @@ public class BuildRequestedHandler {
     BuildCoordinator coordinator;
 
     @Incoming("build-requested")
-    @Blocking(value = "build-pool", ordered = false)
+    @Blocking("build-pool")
     public CompletionStage<Void> onBuildRequested(Message<String> message) {
-        return phase.handle(message, BuildRequested.class, coordinator::handle);
+        return phase.handle(message, BuildRequested.class, coordinator);
     }
 }

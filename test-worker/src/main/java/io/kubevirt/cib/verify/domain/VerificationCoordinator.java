@@ -8,13 +8,15 @@ import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
 import io.kubevirt.cib.common.phase.PhaseOutcome.Abandon;
 import io.kubevirt.cib.common.phase.PhaseOutcome.Emit;
-import io.kubevirt.cib.common.phase.RequestLocks;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.Phase;
 import io.kubevirt.cib.common.redact.Redactor;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import io.kubevirt.cib.events.ImageVerified;
+import io.kubevirt.cib.events.PipelineEvent;
 import io.kubevirt.cib.verify.domain.run.VerificationReport;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +40,7 @@ import java.util.function.Supplier;
  * If even the final terminate never runs (kill -9), the next delivery terminates the instance by its tags, and its
  * expiry tag lets a sweep find it should the event never come back.
  */
-public final class VerificationCoordinator {
+public final class VerificationCoordinator implements Phase<ImageBuilt> {
 
     private final Map<Cloud, CloudPorts> clouds;
     private final GuestVerifier guest;
@@ -47,7 +49,6 @@ public final class VerificationCoordinator {
     private final Clock clock;
     private final Sleeper sleeper;
     private final BiConsumer<String, String> log;
-    private final RequestLocks locks = new RequestLocks();
     private volatile boolean stopping;
 
     public VerificationCoordinator(Map<Cloud, CloudPorts> clouds, GuestVerifier guest, Supplier<SshIdentity> identities,
@@ -72,12 +73,16 @@ public final class VerificationCoordinator {
         stopping = true;
     }
 
-    public PhaseOutcome handle(Envelope<ImageBuilt> event) {
-        // A redelivery arriving while the first delivery still verifies waits, then finds its recorded outcome.
-        return locks.exclusively(event.id(), () -> handleExclusively(event));
+    @Override
+    public PipelineEvent failure(Envelope<ImageBuilt> event, Phase.Failure failure) {
+        ImageBuilt data = event.data();
+        return new ImageVerified(EventType.CURRENT_VERSION, data.buildId(), data.cloud(), data.region(),
+                data.project(), data.imageId(), null, ImageVerified.Outcome.FAILED, failure.reason(), List.of(),
+                data.kubevirtVersion(), data.kubernetesVersion(), null, event.id(), data.replayOf());
     }
 
-    private PhaseOutcome handleExclusively(Envelope<ImageBuilt> event) {
+    @Override
+    public PhaseOutcome run(Envelope<ImageBuilt> event, Attempt attempt) {
         VerificationPlan plan = VerificationPlan.of(event, settings, clock.instant());
         CloudPorts cloud = clouds.get(plan.cloud());
         if (cloud == null) {
@@ -115,7 +120,7 @@ public final class VerificationCoordinator {
         boolean passed = "passed".equals(image.tags().get(ResourceTags.LAST_VERIFICATION_OUTCOME));
         log.accept(plan.buildId(), "image " + plan.imageId() + " was already verified for this event ("
                 + (passed ? "passed" : "failed") + "); reporting that instead of verifying again");
-        return Optional.of(new Emit(event(plan, null, passed ? ImageVerified.Outcome.PASSED : ImageVerified.Outcome.FAILED,
+        return Optional.of(Emit.of(event(plan, null, passed ? ImageVerified.Outcome.PASSED : ImageVerified.Outcome.FAILED,
                 passed ? null : "recorded outcome of an earlier delivery of this event: failed", List.of(), null)));
     }
 
@@ -168,7 +173,7 @@ public final class VerificationCoordinator {
         Map<String, String> marker = new java.util.LinkedHashMap<>(plan.verifiedMarker(clock.instant()));
         marker.putAll(lastVerification(plan, "passed"));
         cloud.images().tagImage(plan.location(), plan.imageId(), marker);
-        return new Emit(event(plan, instanceId, ImageVerified.Outcome.PASSED, null, report.checks(), report.found()));
+        return Emit.of(event(plan, instanceId, ImageVerified.Outcome.PASSED, null, report.checks(), report.found()));
     }
 
     private Emit recordFailure(VerificationPlan plan, CloudPorts cloud, Emit failure) {
@@ -235,7 +240,7 @@ public final class VerificationCoordinator {
             ImageVerified.FoundVersions found) {
         String safe = Redactor.redact(reason == null || reason.isBlank() ? "verification failed" : reason);
         log.accept(plan.buildId(), "verification failed: " + safe);
-        return new Emit(event(plan, instanceId, ImageVerified.Outcome.FAILED,
+        return Emit.of(event(plan, instanceId, ImageVerified.Outcome.FAILED,
                 safe.length() > 3000 ? safe.substring(0, 3000) : safe, checks, found));
     }
 

@@ -24,8 +24,8 @@ public class ImageBuiltHandler {
     VerificationCoordinator coordinator;
 
     @Incoming("image-built")
-    @Blocking(value = "verify-pool", ordered = false)
+    @Blocking("verify-pool")
     public CompletionStage<Void> onImageBuilt(Message<String> message) {
-        return phase.handle(message, ImageBuilt.class, coordinator::handle);
+        return phase.handle(message, ImageBuilt.class, coordinator);
     }
 }

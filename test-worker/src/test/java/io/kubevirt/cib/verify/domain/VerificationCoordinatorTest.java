@@ -103,7 +103,7 @@ class VerificationCoordinatorTest {
         String ami = seedImage("b-1");
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
 
-        ImageVerified verified = emitted(coordinator.handle(event));
+        ImageVerified verified = emitted(run(coordinator, event));
 
         CloudInstance instance = onlyInstance();
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
@@ -144,7 +144,7 @@ class VerificationCoordinatorTest {
         guest.script = target -> new GuestVerifier.Verified(VerificationReport.failed(checks, VERSIONS,
                 "vmi-running: vmi cirros phase Scheduling after 600s"));
 
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).isEqualTo("vmi-running: vmi cirros phase Scheduling after 600s");
@@ -162,7 +162,7 @@ class VerificationCoordinatorTest {
         guest.script = target -> new GuestVerifier.Unreachable(
                 "SSH did not come up within 2700 s (41 attempts); last: Connection refused");
 
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).isEqualTo("ssh: SSH did not come up within 2700 s (41 attempts); last: "
@@ -179,7 +179,7 @@ class VerificationCoordinatorTest {
         guest.script = target -> new GuestVerifier.HostKeyRejected("host key of 127.0.0.1:22 is not one the cloud "
                 + "reported: server offered ECDSA SHA256:abc; pinned ECDSA SHA256:def");
 
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).startsWith("ssh host key rejected: host key of 127.0.0.1:22 is not one");
@@ -193,7 +193,7 @@ class VerificationCoordinatorTest {
         cloud.reportHostKeysAtLaunch = false;
         cloud.console = "[  41.2] cloud-init[812]: running module ssh\n[  97.0] kubeadm[1200]: waiting for the kubelet";
 
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).contains("did not report SSH host keys within " + HOST_KEY_WAIT)
@@ -218,7 +218,7 @@ class VerificationCoordinatorTest {
             }
         };
 
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
         assertThat(sleeps).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8));
@@ -230,7 +230,7 @@ class VerificationCoordinatorTest {
         String ami = seedImage("b-1");
         cloud.launchWithoutAddress = true;
 
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).isEqualTo("instance has no address to connect to");
@@ -246,7 +246,7 @@ class VerificationCoordinatorTest {
                 Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
                 () -> SshKeyPairs.generate("cib-verify"), overridden, clock, sleeps::add, (b, m) -> { });
 
-        emitted(viaBastion.handle(imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
+        emitted(run(viaBastion, imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
 
         assertThat(guest.targets.get(0).host()).isEqualTo("127.0.0.1");
         assertThat(guest.targets.get(0).port()).isEqualTo(2222);
@@ -259,7 +259,7 @@ class VerificationCoordinatorTest {
             throw new IllegalStateException("bug in the verifier");
         };
 
-        assertThatThrownBy(() -> coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)))
+        assertThatThrownBy(() -> run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)))
                 .isInstanceOf(IllegalStateException.class);
 
         assertNoLiveInstance();
@@ -277,7 +277,7 @@ class VerificationCoordinatorTest {
         String otherRequest = cloud.seedInstance(REGION,
                 ResourceTags.forRequest("b-1", "an-earlier-replay", ResourceTags.Phase.VERIFY));
 
-        ImageVerified verified = emitted(coordinator.handle(event));
+        ImageVerified verified = emitted(run(coordinator, event));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
         assertThat(verified.instanceId()).isNotEqualTo(leftover);
@@ -294,8 +294,8 @@ class VerificationCoordinatorTest {
         String ami = seedImage("b-1");
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
 
-        ImageVerified first = emitted(coordinator.handle(event));
-        ImageVerified second = emitted(coordinator.handle(event));
+        ImageVerified first = emitted(run(coordinator, event));
+        ImageVerified second = emitted(run(coordinator, event));
 
         assertThat(cloud.launches()).isEqualTo(1);
         assertThat(guest.targets).hasSize(1);
@@ -311,9 +311,9 @@ class VerificationCoordinatorTest {
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
         guest.script = target -> new GuestVerifier.Unreachable("Connection refused");
 
-        coordinator.handle(event);
+        run(coordinator, event);
         guest.script = target -> new GuestVerifier.Verified(PASSED);
-        ImageVerified second = emitted(coordinator.handle(event));
+        ImageVerified second = emitted(run(coordinator, event));
 
         assertThat(cloud.launches()).isEqualTo(1);
         assertThat(second.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
@@ -338,9 +338,9 @@ class VerificationCoordinatorTest {
             return thread;
         });
         try {
-            Future<PhaseOutcome> first = pool.submit(() -> coordinator.handle(event));
+            Future<PhaseOutcome> first = pool.submit(() -> run(coordinator, event));
             assertThat(verifying.await(10, TimeUnit.SECONDS)).isTrue();
-            Future<PhaseOutcome> second = pool.submit(() -> coordinator.handle(event));
+            Future<PhaseOutcome> second = pool.submit(() -> run(coordinator, event));
             // Release the first only once the second is parked on the request's lock (or, were there no lock, has
             // reached the guest itself: the assertions below then say what went wrong).
             await().atMost(Duration.ofSeconds(10)).until(() -> guest.targets.size() > 1
@@ -367,9 +367,9 @@ class VerificationCoordinatorTest {
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
         Envelope<ImageBuilt> replay = Envelope.create(event.data(), URI.create("/cib/operator"), clock);
 
-        emitted(coordinator.handle(event));
+        emitted(run(coordinator, event));
         clock.advance(Duration.ofMinutes(5));
-        ImageVerified again = emitted(coordinator.handle(replay));
+        ImageVerified again = emitted(run(coordinator, replay));
 
         assertThat(cloud.launches()).isEqualTo(2);
         assertThat(again.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
@@ -386,7 +386,7 @@ class VerificationCoordinatorTest {
         String ami = seedImage("b-1");
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
 
-        emitted(coordinator.handle(event));
+        emitted(run(coordinator, event));
 
         LaunchSpec spec = cloud.launchSpec(onlyInstance().id());
         SshIdentity identity = identities.get(0);
@@ -426,7 +426,7 @@ class VerificationCoordinatorTest {
         CloudInstance dead = cloud.launch(VerificationPlan.of(event, SETTINGS, START)
                 .launchSpec(SETTINGS.aws(), SshKeyPairs.generate("dead-worker")));
 
-        ImageVerified verified = emitted(coordinator.handle(event));
+        ImageVerified verified = emitted(run(coordinator, event));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
         assertThat(verified.instanceId()).isNotEqualTo(dead.id());
@@ -441,7 +441,7 @@ class VerificationCoordinatorTest {
         cloud.reportHostKeysAtLaunch = false;
         onSleep = coordinator::stop;
 
-        PhaseOutcome outcome = coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami));
+        PhaseOutcome outcome = run(coordinator, imageBuilt("b-1", Cloud.AWS, ami));
 
         assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
         assertThat(sleeps).hasSize(1);
@@ -460,7 +460,7 @@ class VerificationCoordinatorTest {
             return new GuestVerifier.Unreachable("interrupted while waiting for ssh");
         };
 
-        PhaseOutcome outcome = coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami));
+        PhaseOutcome outcome = run(coordinator, imageBuilt("b-1", Cloud.AWS, ami));
 
         assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
         assertNoLiveInstance();
@@ -471,7 +471,7 @@ class VerificationCoordinatorTest {
 
     @Test
     void anImageThatDoesNotExistFailsWithoutALaunch() {
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, "ami-0123456789abcdef0")));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, "ami-0123456789abcdef0")));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).isEqualTo("image ami-0123456789abcdef0 does not exist in " + REGION);
@@ -482,7 +482,7 @@ class VerificationCoordinatorTest {
 
     @Test
     void aCloudNotEnabledOnThisWorkerFailsWithoutTouchingAnyCloud() {
-        ImageVerified verified = emitted(coordinator.handle(imageBuilt("b-1", Cloud.GCP, "kubevirt-v1-8-2-b-1")));
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.GCP, "kubevirt-v1-8-2-b-1")));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(verified.reason()).isEqualTo("cloud gcp is not enabled on this worker");
@@ -496,9 +496,9 @@ class VerificationCoordinatorTest {
         String ami = seedImage("b-1");
         cloud.launchFailure = new CloudException("InsufficientInstanceCapacity: no t3.micro in us-west-1a", false, null);
 
-        ImageVerified failed = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami)));
+        ImageVerified failed = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
         cloud.launchFailure = null;
-        ImageVerified next = emitted(coordinator.handle(imageBuilt("b-2", Cloud.AWS, seedImage("b-2"))));
+        ImageVerified next = emitted(run(coordinator, imageBuilt("b-2", Cloud.AWS, seedImage("b-2"))));
 
         assertThat(failed.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(failed.reason()).isEqualTo("cloud call failed: InsufficientInstanceCapacity: no t3.micro in us-west-1a");
@@ -511,7 +511,7 @@ class VerificationCoordinatorTest {
         coordinator.stop();
         cloud.launchFailure = new CloudException("RequestLimitExceeded", true, null);
 
-        assertThat(coordinator.handle(imageBuilt("b-1", Cloud.AWS, ami))).isInstanceOf(PhaseOutcome.Abandon.class);
+        assertThat(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami))).isInstanceOf(PhaseOutcome.Abandon.class);
     }
 
     // --- secrets ---------------------------------------------------------------------------------------------------
@@ -521,12 +521,12 @@ class VerificationCoordinatorTest {
         // Three ways a secret could arrive: the script's failure, the SSH layer's reason, the console tail.
         guest.script = target -> new GuestVerifier.Verified(VerificationReport.failed(PASSED_CHECKS, VERSIONS,
                 "datavolume-import: curl said aws_secret_access_key=" + SECRET));
-        ImageVerified fromReport = emitted(coordinator.handle(imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
+        ImageVerified fromReport = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
         guest.script = target -> new GuestVerifier.Unreachable("proxy refused: aws_secret_access_key=" + SECRET);
-        ImageVerified fromSsh = emitted(coordinator.handle(imageBuilt("b-2", Cloud.AWS, seedImage("b-2"))));
+        ImageVerified fromSsh = emitted(run(coordinator, imageBuilt("b-2", Cloud.AWS, seedImage("b-2"))));
         cloud.reportHostKeysAtLaunch = false;
         cloud.console = "[  3.0] cloud-init[700]: env aws_secret_access_key=" + SECRET + "\n";
-        ImageVerified fromConsole = emitted(coordinator.handle(imageBuilt("b-3", Cloud.AWS, seedImage("b-3"))));
+        ImageVerified fromConsole = emitted(run(coordinator, imageBuilt("b-3", Cloud.AWS, seedImage("b-3"))));
 
         for (ImageVerified verified : List.of(fromReport, fromSsh, fromConsole)) {
             assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
@@ -662,5 +662,11 @@ class VerificationCoordinatorTest {
         public Instant instant() {
             return now;
         }
+    }
+
+    /** One attempt nothing cancels, as the runner would start it. */
+    private static <T extends io.kubevirt.cib.events.PipelineEvent> io.kubevirt.cib.common.phase.PhaseOutcome run(
+            io.kubevirt.cib.common.phase.Phase<T> phase, io.kubevirt.cib.events.Envelope<T> input) {
+        return phase.run(input, io.kubevirt.cib.common.phase.Attempt.uncancellable(input.id()));
     }
 }

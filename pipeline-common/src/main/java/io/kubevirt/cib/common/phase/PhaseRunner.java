@@ -1,0 +1,171 @@
+package io.kubevirt.cib.common.phase;
+
+import io.kubevirt.cib.common.redact.Redactor;
+import io.kubevirt.cib.events.Envelope;
+import io.kubevirt.cib.events.EventCodec;
+import io.kubevirt.cib.events.EventIds;
+import io.kubevirt.cib.events.PipelineEvent;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * The life of one valid input in every worker, free of Kafka so that it is tested with fakes:
+ * <ol>
+ * <li>an input the ledger already has an outcome for gets that same outcome again (a redelivery causes nothing
+ * new);</li>
+ * <li>an input whose handling killed the worker {@code attemptCap} times ends as the phase's failure event;</li>
+ * <li>otherwise the attempt is recorded and the phase runs; whatever it throws becomes its failure event;</li>
+ * <li>the outcome's events get ids derived from the input's id, the input as {@code causedBy} and, in a replay,
+ * {@code replayOf}; an event the schema refuses turns the outcome into a failure event naming the bug;</li>
+ * <li>the outcome is written to the ledger, then published; only then is the input acknowledged.</li>
+ * </ol>
+ * A cancelled attempt (partition revoked, worker stopping) publishes nothing and leaves the input to redelivery.
+ */
+public final class PhaseRunner {
+
+    private final PhaseLedger ledger;
+    private final OutcomeSink sink;
+    private final EventCodec codec;
+    private final URI source;
+    private final Clock clock;
+    private final int attemptCap;
+    /** (build ID, message). */
+    private final BiConsumer<String, String> log;
+    private final RequestLocks locks = new RequestLocks();
+
+    public PhaseRunner(PhaseLedger ledger, OutcomeSink sink, EventCodec codec, URI source, Clock clock,
+            int attemptCap, BiConsumer<String, String> log) {
+        if (attemptCap < 1) {
+            throw new IllegalArgumentException("attempt cap must be at least 1");
+        }
+        this.ledger = ledger;
+        this.sink = sink;
+        this.codec = codec;
+        this.source = source;
+        this.clock = clock;
+        this.attemptCap = attemptCap;
+        this.log = log;
+    }
+
+    /** What became of the input. */
+    public sealed interface Result {
+    }
+
+    /** The outcome is on the broker: acknowledge the input. */
+    public record Handled(List<WireEvent> published, boolean repeated) implements Result {
+    }
+
+    /** Nothing was published: leave the input unacknowledged so that it is redelivered. */
+    public record Abandoned(String why) implements Result {
+    }
+
+    /** Not even a failure event could be written for this input: it belongs in the dead-letter topic. */
+    public record Rejected(String reason) implements Result {
+    }
+
+    /**
+     * Runs {@code phase} on {@code input}. {@code attempt} is made by the caller so that it can cancel it; its
+     * number is ignored here (the ledger knows how many attempts died).
+     */
+    public <T extends PipelineEvent> Result run(Envelope<T> input, Phase<T> phase, Attempt attempt) {
+        // Two deliveries of one input in this process: the second waits, then finds the first one's outcome.
+        return locks.exclusively(input.id(), () -> runExclusively(input, phase, attempt));
+    }
+
+    private <T extends PipelineEvent> Result runExclusively(Envelope<T> input, Phase<T> phase, Attempt attempt) {
+        PhaseLedger.Entry entry = ledger.find(input.id());
+        if (entry.outcome().isPresent()) {
+            log.accept(input.key(), "input " + input.id() + " was handled before; publishing its recorded outcome again");
+            return publish(input, entry.outcome().get(), attempt, true);
+        }
+        List<WireEvent> outcome;
+        if (entry.died() >= attemptCap) {
+            String reason = "the worker process died " + entry.died() + " times while handling input " + input.id()
+                    + " (cap " + attemptCap + "); not trying again";
+            log.accept(input.key(), reason);
+            outcome = failureOutcome(input, phase, new Phase.Failure(Phase.Kind.ATTEMPTS_EXHAUSTED, reason, false));
+        } else {
+            ledger.started(input.id(), entry.died());
+            PhaseOutcome result = runGuarded(input, phase, attempt);
+            if (result instanceof PhaseOutcome.Abandon abandon || attempt.cancelled()) {
+                ledger.released(input.id(), entry.died());
+                String why = attempt.cancelled() ? attempt.cancelReason() : ((PhaseOutcome.Abandon) result).why();
+                log.accept(input.key(), "attempt at " + input.id() + " ended without an outcome: " + why);
+                return new Abandoned(why);
+            }
+            outcome = encodeOrFail(input, phase, (PhaseOutcome.Emit) result);
+        }
+        if (outcome == null) {
+            return new Rejected("neither the outcome nor a failure event of " + input.type().typeName()
+                    + " could be written for " + input.id());
+        }
+        ledger.completed(input.id(), outcome);
+        return publish(input, outcome, attempt, false);
+    }
+
+    private <T extends PipelineEvent> PhaseOutcome runGuarded(Envelope<T> input, Phase<T> phase, Attempt attempt) {
+        try {
+            return phase.run(input, attempt);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            // Nothing a phase throws may stop the channel: it becomes the phase's failure event.
+            String reason = "unexpected " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            log.accept(input.key(), "phase threw while handling " + input.id() + ": " + Redactor.redact(reason));
+            return PhaseOutcome.Emit.of(phase.failure(input,
+                    new Phase.Failure(Phase.Kind.UNEXPECTED, Reasons.forEvent(reason), true)));
+        }
+    }
+
+    private <T extends PipelineEvent> List<WireEvent> encodeOrFail(Envelope<T> input, Phase<T> phase,
+            PhaseOutcome.Emit emit) {
+        try {
+            return encode(input, emit);
+        } catch (RuntimeException e) {
+            String reason = "the phase's outcome was refused by its event schema (a bug): " + e.getMessage();
+            log.accept(input.key(), Redactor.redact(reason));
+            return failureOutcome(input, phase,
+                    new Phase.Failure(Phase.Kind.UNWRITABLE_OUTCOME, Reasons.forEvent(reason), false));
+        }
+    }
+
+    /** The phase's failure event, encoded; null if even that cannot be made. */
+    private <T extends PipelineEvent> List<WireEvent> failureOutcome(Envelope<T> input, Phase<T> phase,
+            Phase.Failure failure) {
+        try {
+            return encode(input, PhaseOutcome.Emit.of(phase.failure(input, failure)));
+        } catch (RuntimeException e) {
+            log.accept(input.key(), "could not write a failure event for " + input.id() + ": "
+                    + Redactor.redact(String.valueOf(e.getMessage())));
+            return null;
+        }
+    }
+
+    private List<WireEvent> encode(Envelope<?> input, PhaseOutcome.Emit emit) {
+        String replayOf = input.data().replayOf();
+        List<WireEvent> wire = new ArrayList<>();
+        for (PhaseOutcome.Output output : emit.outputs()) {
+            PipelineEvent event = codec.withLineage(output.event(), input.id(), replayOf);
+            String id = EventIds.derived(input.id(), output.name());
+            Envelope<PipelineEvent> envelope = Envelope.withId(id, event, source, clock);
+            wire.add(new WireEvent(id, envelope.type().topic(), envelope.key(), codec.encodeHeaders(envelope),
+                    codec.encodeData(event)));
+        }
+        return wire;
+    }
+
+    private Result publish(Envelope<?> input, List<WireEvent> outcome, Attempt attempt, boolean repeated) {
+        try {
+            sink.publish(outcome, attempt);
+        } catch (OutcomeSink.NotPublishedException e) {
+            // The ledger holds the outcome: the redelivery publishes exactly it.
+            return new Abandoned("outcome of " + input.id() + " not published: " + e.getMessage());
+        }
+        for (WireEvent event : outcome) {
+            log.accept(input.key(), "emitted " + event.topic() + " " + event.id() + (repeated ? " (again)" : ""));
+        }
+        return new Handled(outcome, repeated);
+    }
+}
