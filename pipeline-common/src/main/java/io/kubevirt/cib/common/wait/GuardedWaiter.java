@@ -10,8 +10,10 @@ import io.smallrye.faulttolerance.api.TypedGuard;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 
 /**
  * {@link Waiter} on SmallRye Fault Tolerance's retry (exponential backoff, a total budget), plus what it lacks:
@@ -59,6 +61,7 @@ public final class GuardedWaiter implements Waiter {
         }
         TypedGuard<Object> guard = retry.done().build();
 
+        AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();
         Thread waiting = Thread.currentThread();
         AtomicBoolean inside = new AtomicBoolean(true);
         Timer.Sample sample = Timer.start(meters);
@@ -74,13 +77,30 @@ public final class GuardedWaiter implements Waiter {
                 if (attempt.cancelled()) {
                     throw new Cancelled();
                 }
-                return action.get();
+                try {
+                    return action.get();
+                } catch (RuntimeException e) {
+                    lastFailure.set(e);
+                    throw e;
+                }
             });
             result = value instanceof Optional<?> o && o.isEmpty() ? "exhausted" : "met";
             return (T) value;
         } catch (InterruptedException | Cancelled e) {
             result = "cancelled";
             throw new Cancelled();
+        } catch (FaultToleranceException e) {
+            // The budget ran out: a poll ends empty, a retried action with its own last failure.
+            if (attempt.cancelled()) {
+                result = "cancelled";
+                throw new Cancelled();
+            }
+            result = "exhausted";
+            if (retryEmpty && lastFailure.get() == null) {
+                return (T) Optional.empty();
+            }
+            throw lastFailure.get() != null ? lastFailure.get()
+                    : new IllegalStateException(what + " did not succeed within " + policy.budget());
         } catch (RuntimeException e) {
             result = attempt.cancelled() ? "cancelled" : "failed";
             throw attempt.cancelled() ? new Cancelled() : e;
