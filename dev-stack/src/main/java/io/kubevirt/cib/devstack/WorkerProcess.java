@@ -62,6 +62,11 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** Waits for the process to end by itself (e.g. a halt); true if it did within {@code timeout}. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public String output() throws IOException {
         return Files.readString(log);
     }

@@ -69,6 +69,13 @@ public class PhaseClaims implements KafkaConsumerRebalanceListener {
     }
 
     @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+            LOG.infof("partitions assigned to this replica: %s", partitions);
+        }
+    }
+
+    @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         letGo(Set.copyOf(partitions), "partition revoked from this replica");
     }

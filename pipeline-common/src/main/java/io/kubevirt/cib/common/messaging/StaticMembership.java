@@ -30,8 +30,9 @@ public class StaticMembership implements ClientCustomizer<Map<String, Object>> {
             return config;
         }
         Map<String, Object> customized = new HashMap<>(config);
-        customized.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
-                settings.instanceId().get() + "-" + config.get(ConsumerConfig.CLIENT_ID_CONFIG));
+        // Channel copies are named like build-requested$1; Kafka allows only [A-Za-z0-9._-] in instance ids.
+        String id = settings.instanceId().get() + "-" + config.get(ConsumerConfig.CLIENT_ID_CONFIG);
+        customized.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id.replaceAll("[^A-Za-z0-9._-]", "-"));
         return customized;
     }
 }

@@ -1,0 +1,153 @@
+package io.kubevirt.cib.build.crash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubevirt.cib.aws.Ec2Clients;
+import io.kubevirt.cib.aws.Ec2Cloud;
+import io.kubevirt.cib.common.cloud.CloudImage;
+import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.messaging.EventStreamClient;
+import io.kubevirt.cib.devstack.KafkaBroker;
+import io.kubevirt.cib.devstack.MotoServer;
+import io.kubevirt.cib.devstack.SlowCloudProxy;
+import io.kubevirt.cib.devstack.WorkerProcess;
+import io.kubevirt.cib.events.BuildRequested;
+import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.EventType;
+import io.kubevirt.cib.events.ImageBuilt;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two replicas of the build-worker in one consumer group, with a rebalance while builds run (the second replica
+ * joins) and then the first SIGKILLed: partitions move while Packer works, yet every request ends with exactly one
+ * AMI and one image.built id, no build.failed, and no build instance left running. Without the revoke-and-wait of
+ * PhaseClaims, the new owner of a moved partition would start the same build beside the old one.
+ */
+class TwoReplicasIT {
+
+    private static final String REGION = "us-west-1";
+    private static final int BUILDS = 4;
+
+    private static KafkaBroker broker;
+    private static MotoServer moto;
+    private static SlowCloudProxy proxy;
+
+    @BeforeAll
+    static void startPeers() {
+        broker = KafkaBroker.start(0);
+        moto = MotoServer.start();
+        proxy = SlowCloudProxy.start(moto.endpoint());
+        // Four partitions for two consumers per replica: when the second replica joins, partitions must move.
+        broker.createTopics(List.of("build.requested"), 4);
+    }
+
+    @AfterAll
+    static void stopPeers() throws Exception {
+        proxy.close();
+        moto.close();
+        broker.close();
+    }
+
+    @Test
+    void aRebalanceAndAKillMidBuildStillGiveOneAmiAndOneOutcomePerRequest() throws Exception {
+        Path logs = Files.createDirectories(Path.of("target/two-replicas-it"));
+        // Keeps each build's instance up for a while, so that the rebalance and the kill land mid-build.
+        proxy.delay("StopInstances", Duration.ofSeconds(12));
+        List<String> buildIds = java.util.stream.IntStream.range(0, BUILDS)
+                .mapToObj(i -> "rep-" + i + "-" + UUID.randomUUID().toString().substring(0, 6)).toList();
+
+        try (EventStreamClient stream = new EventStreamClient(broker.bootstrapServers());
+                Ec2Cloud ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))))) {
+            WorkerProcess a = WorkerProcess.start(properties("replica-a"), Map.of(), logs.resolve("a.log"));
+            WorkerProcess b = null;
+            try {
+                a.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
+                buildIds.forEach(id -> stream.send(request(id)));
+                awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
+
+                b = WorkerProcess.start(properties("replica-b"), Map.of(), logs.resolve("b.log"));
+                b.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
+                awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
+                a.kill();
+
+                for (String buildId : buildIds) {
+                    stream.awaitEvents(ImageBuilt.class, buildId, 1, Duration.ofSeconds(240));
+                }
+                proxy.clearDelays();
+                for (String buildId : buildIds) {
+                    List<ConsumerRecord<String, String>> built = stream.records("image.built",
+                            r -> buildId.equals(r.key()), Duration.ofSeconds(2));
+                    assertThat(built).extracting(r -> header(r, "ce_id")).as(buildId).containsOnly(header(built.get(0), "ce_id"));
+                    assertThat(stream.records("build.failed", r -> buildId.equals(r.key()), Duration.ofMillis(500)))
+                            .as("build.failed for " + buildId).isEmpty();
+                    ImageBuilt data = stream.decode(ImageBuilt.class, built.get(0)).data();
+                    assertThat(ec2.findImages(REGION, Map.of(ResourceTags.BUILD_ID, buildId)))
+                            .extracting(CloudImage::id).as(buildId).containsExactly(data.imageId());
+                    assertThat(ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId))).as(buildId).isEmpty();
+                }
+            } finally {
+                a.close();
+                if (b != null) {
+                    b.close();
+                }
+            }
+        }
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        return new String(record.headers().lastHeader(name).value());
+    }
+
+    private static void awaitAnyBuildInstance(Ec2Cloud ec2, List<String> buildIds, Duration timeout)
+            throws InterruptedException {
+        Instant giveUp = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(giveUp)) {
+            for (String buildId : buildIds) {
+                if (!ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId)).isEmpty()) {
+                    return;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no build instance started");
+    }
+
+    private static BuildRequested request(String buildId) {
+        return new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS, "v1.8.2", null, null, REGION, null,
+                "two-replicas-test", null, null);
+    }
+
+    private static Map<String, String> properties(String instance) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        props.put("cib.aws.endpoint-override", proxy.endpoint());
+        props.put("cib.build.packer.template-dir", Path.of("../packer").toAbsolutePath().normalize().toString());
+        props.put("cib.build.packer.aws-source", "amazon-ebs.aws-emulated");
+        props.put("cib.build.packer.vars.aws_source_ami", MotoServer.BASE_AMI_ID);
+        props.put("cib.build.packer.env.AWS_ACCESS_KEY_ID", "test");
+        props.put("cib.build.packer.env.AWS_SECRET_ACCESS_KEY", "test");
+        props.put("cib.build.packer.work-dir",
+                Path.of("target/two-replicas-it/packer-" + instance).toAbsolutePath().toString());
+        props.put("cib.build.packer.interrupt-grace", "20s");
+        props.put("cib.messaging.instance-id", instance);
+        // The killed replica's partitions move once its session expires.
+        props.put("mp.messaging.incoming.build-requested.session.timeout.ms", "6000");
+        props.put("mp.messaging.incoming.build-requested.heartbeat.interval.ms", "1000");
+        props.put("quarkus.http.port", "0");
+        props.put("quarkus.http.host", "127.0.0.1");
+        return props;
+    }
+}
