@@ -69,6 +69,7 @@ public final class SlowCloudProxy implements AutoCloseable {
     private final Map<String, AtomicLong> seen = new ConcurrentHashMap<>();
     private final Map<String, Throttle> throttles = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> throttled = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> spared = new ConcurrentHashMap<>();
 
     private SlowCloudProxy(URI upstream, HttpServer server, ExecutorService executor) {
         this.upstreamHost = upstream.getHost();
@@ -146,8 +147,19 @@ public final class SlowCloudProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Never throttles a request for {@code action} that carries the form parameter {@code name=value}: for a call a
+     * client is known not to retry, when a test is about everything else (a spared request still counts as one).
+     */
+    public SlowCloudProxy spare(String action, String name, String value) {
+        spared.computeIfAbsent(action, k -> new ConcurrentHashMap<>()).put(name, value);
+        return this;
+    }
+
+    /** Removes the throttling rules and the spared requests. */
     public void clearThrottling() {
         throttles.clear();
+        spared.clear();
     }
 
     /** How many requests for {@code action} were answered with the throttling error so far. */
@@ -202,7 +214,7 @@ public final class SlowCloudProxy implements AutoCloseable {
                     }
                 }
                 String answer = action.map(answers::get).orElse(null);
-                if (action.isPresent() && throttles(action.get())) {
+                if (action.isPresent() && !spared(ex, body, action.get()) && throttles(action.get())) {
                     throttled.computeIfAbsent(action.get(), k -> new AtomicLong()).incrementAndGet();
                     response = Response.throttled();
                 } else {
@@ -219,6 +231,17 @@ public final class SlowCloudProxy implements AutoCloseable {
             }
             send(ex, response);
         }
+    }
+
+    private boolean spared(HttpExchange ex, byte[] body, String action) {
+        Map<String, String> params = spared.get(action);
+        if (params == null) {
+            return false;
+        }
+        String form = new String(decoded(ex, body), StandardCharsets.UTF_8);
+        return params.entrySet().stream().anyMatch(p ->
+                formValue(ex.getRequestURI().getRawQuery(), p.getKey()).or(() -> formValue(form, p.getKey()))
+                        .filter(p.getValue()::equals).isPresent());
     }
 
     private boolean throttles(String action) {
@@ -353,7 +376,7 @@ public final class SlowCloudProxy implements AutoCloseable {
         return target == null ? Optional.empty() : Optional.of(target.substring(target.lastIndexOf('.') + 1));
     }
 
-    /** Only to read the action: the forwarded bytes stay compressed. */
+    /** Only to read the action and parameters: the forwarded bytes stay compressed. */
     private static byte[] decoded(HttpExchange ex, byte[] body) {
         String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
         if (encoding == null || !encoding.toLowerCase(Locale.ROOT).contains("gzip")) {

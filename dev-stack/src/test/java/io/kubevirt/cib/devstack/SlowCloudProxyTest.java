@@ -291,6 +291,18 @@ class SlowCloudProxyTest {
         assertThatThrownBy(() -> motoProxy.throttle("X", 1.5, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void aSparedRequestIsNeverThrottled() throws Exception {
+        motoProxy.throttle("DescribeImages", 1.0, 1).spare("DescribeImages", "Filter.1.Name", "name");
+
+        HttpResponse<String> byName = ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("Filter.1.Name", "name", "Filter.1.Value.1", MotoServer.BASE_AMI_NAME));
+        assertThat(byName.statusCode()).as(byName.body()).isEqualTo(200);
+        assertThat(byName.body()).contains(MotoServer.BASE_AMI_ID);
+        assertThat(ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID)).statusCode()).isEqualTo(503);
+    }
+
     private List<Integer> statuses(String action, int n) throws Exception {
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < n; i++) {
