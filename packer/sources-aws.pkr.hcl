@@ -14,6 +14,11 @@
 # keeps a retry after a killed attempt from colliding with a key pair that attempt
 # could not delete (CreateKeyPair would fail on the duplicate name).
 #
+# Throttling (RequestLimitExceeded): max_retries (var.aws_max_retries, see
+# variables.pkr.hcl) retries every EC2 call with exponential backoff. Waiters
+# (aws_polling) keep polling through throttled polls; an explicit aws_polling
+# block takes precedence over AWS_MAX_ATTEMPTS / AWS_POLL_DELAY_SECONDS.
+#
 # Current Packer (amazon plugin >= 1.0) also attaches run_tags to the AMI and its
 # snapshots inside CreateImage; moto 5.2.1 answers that with HTTP 500 (snapshot
 # TagSpecification not implemented). Against moto with current Packer, add
@@ -23,6 +28,7 @@ source "amazon-ebs" "aws" {
   region        = var.aws_region
   instance_type = var.aws_instance_type
   subnet_id     = var.aws_subnet_id
+  max_retries   = var.aws_max_retries
   # With an explicit subnet, ask for a public IP so Packer can SSH in from
   # outside the VPC; default-VPC subnets assign one anyway.
   associate_public_ip_address = var.aws_subnet_id != ""
@@ -71,6 +77,7 @@ source "amazon-ebs" "aws-emulated" {
   region        = var.aws_region
   instance_type = var.aws_instance_type
   subnet_id     = var.aws_subnet_id
+  max_retries   = var.aws_max_retries
 
   source_ami = var.aws_source_ami
   source_ami_filter {

@@ -132,6 +132,21 @@ variable "ec2_endpoint" {
   description = "EC2 endpoint override; only the amazon-ebs.aws-emulated source uses it (e.g. http://127.0.0.1:5000 for moto)."
 }
 
+# Packer 1.6.6 (aws-sdk-go 1.36) retries each EC2 call max_retries times (its default: 10), waiting
+# 0.5-1 s after the first throttled attempt, doubling up to a 150-300 s cap. One call is special: the
+# AMI-name prevalidation (DescribeImages, "Error querying AMI") starts at retry number 11, so it gets
+# max_retries - 11 retries, each after 150-300 s. 13 gives it two instead of none; the build is long
+# anyway, and a failure there would cost a whole new request.
+variable "aws_max_retries" {
+  type        = number
+  default     = 13
+  description = "Packer's max_retries: how often it retries a throttled (RequestLimitExceeded) or failed EC2 API call, with exponential backoff. 0 means Packer's default (10)."
+  validation {
+    condition     = var.aws_max_retries >= 0
+    error_message = "The aws_max_retries variable must not be negative."
+  }
+}
+
 # ---------------------------------------------------------------- GCP
 
 variable "gcp_project_id" {

@@ -22,7 +22,7 @@ public class AwsCloudProducer {
     @Inject
     AwsCloudProducer(AwsConfig config) {
         // Cheap: the regional clients are built on first use.
-        this.cloud = new Ec2Cloud(Ec2Clients.create(config.endpointOverride()));
+        this.cloud = new Ec2Cloud(Ec2Clients.create(config.endpointOverride(), config.retry().toRetry()));
     }
 
     @Produces

@@ -46,6 +46,14 @@ final class AwsErrors {
                 .append(" failed: ");
         if (e instanceof AwsServiceException service) {
             String code = code(e);
+            if (service.isThrottlingException()) {
+                // Said first, so it survives truncation: the reader should know this is weather, not a fault.
+                message.append("throttling");
+                if (e.numAttempts() != null) {
+                    message.append(", still after ").append(e.numAttempts()).append(" attempts");
+                }
+                message.append(": ");
+            }
             message.append(code == null ? "no AWS error code" : code)
                     .append(" (HTTP ").append(service.statusCode());
             if (service.requestId() != null) {
@@ -66,6 +74,7 @@ final class AwsErrors {
         return new CloudException("EC2 " + operation + " in " + region + " interrupted", true, e);
     }
 
+    /** Whether a later retry could help: throttling, server errors, timeouts, network trouble. */
     static boolean retryable(SdkException e) {
         if (e instanceof AbortedException) {
             return false;

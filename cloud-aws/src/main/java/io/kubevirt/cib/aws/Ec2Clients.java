@@ -19,6 +19,8 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.AdaptiveRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
@@ -44,17 +46,64 @@ public final class Ec2Clients implements AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * How the SDK retries one EC2 call before the caller sees the failure: {@code maxAttempts} in all (the first
+     * included), with exponential backoff and full jitter from {@code baseDelay} (from {@code throttlingBaseDelay}
+     * after a throttling error), each wait capped at {@code maxBackoff}.
+     */
+    public record Retry(int maxAttempts, Duration baseDelay, Duration throttlingBaseDelay, Duration maxBackoff) {
+
+        /**
+         * EC2 throttles per account and region, so a burst of builds and verifications can meet RequestLimitExceeded
+         * for a while: ten attempts with waits up to 20 s ride out a throttled minute, well within
+         * {@link #API_CALL_TIMEOUT}. The SDK's own default (3 attempts) gives up after about a second of throttling.
+         */
+        public static final Retry DEFAULT =
+                new Retry(10, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(20));
+
+        public Retry {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
+            }
+            for (Duration d : new Duration[] {baseDelay, throttlingBaseDelay, maxBackoff}) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("retry delays must be positive, got " + d);
+                }
+            }
+        }
+
+        /** Adaptive: AWS's retry conditions, plus client-side rate limiting once EC2 throttles. */
+        AdaptiveRetryStrategy strategy() {
+            return AwsRetryStrategy.adaptiveRetryStrategy().toBuilder()
+                    .maxAttempts(maxAttempts)
+                    .backoffStrategy(BackoffStrategy.exponentialDelay(baseDelay, maxBackoff))
+                    .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(throttlingBaseDelay, maxBackoff))
+                    .build();
+        }
+    }
+
+    /**
      * Clients for real AWS, or for an emulator when {@code endpointOverride} is set. Credentials come from the SDK's
      * default chain; with an override, from environment, system properties or the profile file, else dummy ones.
      */
     public static Ec2Clients create(Optional<URI> endpointOverride) {
-        return new Ec2Clients(endpointOverride, defaultCredentials(endpointOverride.isPresent()));
+        return create(endpointOverride, Retry.DEFAULT);
+    }
+
+    /** As {@link #create(Optional)}, with the retries sized by the caller (config {@code cib.aws.retry.*}). */
+    public static Ec2Clients create(Optional<URI> endpointOverride, Retry retry) {
+        return new Ec2Clients(endpointOverride, defaultCredentials(endpointOverride.isPresent()), retry);
     }
 
     /** Clients with explicit credentials (tests, or callers that assume a role themselves). */
     public Ec2Clients(Optional<URI> endpointOverride, AwsCredentialsProvider credentials) {
+        this(endpointOverride, credentials, Retry.DEFAULT);
+    }
+
+    /** Clients with explicit credentials and retries. */
+    public Ec2Clients(Optional<URI> endpointOverride, AwsCredentialsProvider credentials, Retry retry) {
         Objects.requireNonNull(endpointOverride, "endpointOverride");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(retry, "retry");
         SdkHttpClient http = UrlConnectionHttpClient.builder()
                 .connectionTimeout(CONNECT_TIMEOUT)
                 .socketTimeout(SOCKET_TIMEOUT)
@@ -65,9 +114,9 @@ public final class Ec2Clients implements AutoCloseable {
                     .credentialsProvider(credentials)
                     .httpClient(http)
                     .overrideConfiguration(o -> o
-                            // Standard retry conditions and exponential backoff, plus client-side rate limiting
-                            // once EC2 throttles (RequestLimitExceeded) - EC2's limits are per account and region.
-                            .retryStrategy(AwsRetryStrategy.adaptiveRetryStrategy())
+                            // A fresh strategy per client: its rate limiter and retry token bucket are per region,
+                            // like EC2's limits (RequestLimitExceeded is per account and region).
+                            .retryStrategy(retry.strategy())
                             .apiCallTimeout(API_CALL_TIMEOUT));
             endpointOverride.ifPresent(builder::endpointOverride);
             return builder.build();

@@ -98,9 +98,28 @@ class Ec2CloudFaultTest {
 
         assertThatThrownBy(() -> cloud.findInstances(REGION, Map.of()))
                 .isInstanceOfSatisfying(CloudException.class, e -> {
-                    assertThat(e.getMessage()).contains("DescribeInstances", REGION, "RequestLimitExceeded");
+                    assertThat(e.getMessage()).contains("DescribeInstances", REGION, "RequestLimitExceeded",
+                            "failed: throttling: ");
                     assertThat(e.retryable()).isTrue();
                 });
+    }
+
+    @Test
+    void throttlingUnderItsOtherCodesIsNamedAndRetryableToo() {
+        for (String code : List.of("Throttling", "ThrottlingException")) {
+            Ec2Cloud cloud = cloud(new Fake() {
+                @Override
+                public DescribeImagesResponse describeImages(DescribeImagesRequest request) {
+                    throw error(400, code, "Rate exceeded");
+                }
+            });
+
+            assertThatThrownBy(() -> cloud.findImages(REGION, Map.of()))
+                    .isInstanceOfSatisfying(CloudException.class, e -> {
+                        assertThat(e.getMessage()).contains("DescribeImages", "throttling", code);
+                        assertThat(e.retryable()).isTrue();
+                    });
+        }
     }
 
     @Test

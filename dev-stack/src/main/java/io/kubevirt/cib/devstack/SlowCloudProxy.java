@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,13 +40,18 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * HTTP proxy in front of moto that forwards everything unchanged but can hold back requests for chosen API
  * actions ({@code Action=CreateImage} in a form body or the query, or the operation of an
- * {@code X-Amz-Target} header), e.g. to make a Packer build last long enough to kill the worker mid-build.
+ * {@code X-Amz-Target} header), e.g. to make a Packer build last long enough to kill the worker mid-build. It can
+ * also answer a share of chosen actions with EC2's throttling error ({@link #throttle}), as AWS does when an account
+ * exceeds its request rate, so clients can be tested against that weather.
  *
  * <p>The upstream leg is written by hand over a socket rather than with java.net.http, because java.net.http
  * refuses to send a caller-chosen {@code Host} header (unless a JVM-wide property is set before its first use):
  * the client signed SigV4 over the proxy's host:port, so the upstream must see exactly that Host.
  */
 public final class SlowCloudProxy implements AutoCloseable {
+
+    /** Matches every request that names an action in {@link #throttle}. */
+    public static final String ALL_ACTIONS = "*";
 
     private static final String HOST = "127.0.0.1";
     /** RFC 9110 hop-by-hop headers, plus the framing headers we recompute after buffering the body. */
@@ -60,6 +67,9 @@ public final class SlowCloudProxy implements AutoCloseable {
     private final Map<String, Duration> delays = new ConcurrentHashMap<>();
     private final Map<String, String> answers = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> seen = new ConcurrentHashMap<>();
+    private final Map<String, Throttle> throttles = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> throttled = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> spared = new ConcurrentHashMap<>();
 
     private SlowCloudProxy(URI upstream, HttpServer server, ExecutorService executor) {
         this.upstreamHost = upstream.getHost();
@@ -122,6 +132,52 @@ public final class SlowCloudProxy implements AutoCloseable {
         answers.clear();
     }
 
+    /**
+     * Answers about {@code share} (0..1) of the later requests for {@code action} ({@link #ALL_ACTIONS} for every
+     * action without a rule of its own) with EC2's throttling error instead of forwarding them: HTTP 503, code
+     * {@code RequestLimitExceeded}, as AWS EC2 answers when the account's request rate is exceeded. Which requests
+     * are throttled follows a {@link Random} seeded with {@code seed}: the n-th request matching this rule gets the
+     * n-th draw, so a sequential client sees the same pattern on every run. Replaces an earlier rule for the action.
+     */
+    public SlowCloudProxy throttle(String action, double share, long seed) {
+        if (!(share >= 0 && share <= 1)) {
+            throw new IllegalArgumentException("share must be within 0..1, got " + share);
+        }
+        throttles.put(action, new Throttle(share, new Random(seed)));
+        return this;
+    }
+
+    /**
+     * Never throttles a request for {@code action} that carries the form parameter {@code name=value}: for a call a
+     * client is known not to retry, when a test is about everything else (a spared request still counts as one).
+     */
+    public SlowCloudProxy spare(String action, String name, String value) {
+        spared.computeIfAbsent(action, k -> new ConcurrentHashMap<>()).put(name, value);
+        return this;
+    }
+
+    /** Removes the throttling rules and the spared requests. */
+    public void clearThrottling() {
+        throttles.clear();
+        spared.clear();
+    }
+
+    /** How many requests for {@code action} were answered with the throttling error so far. */
+    public long throttled(String action) {
+        AtomicLong c = throttled.get(action);
+        return c == null ? 0 : c.get();
+    }
+
+    /** How many requests were answered with the throttling error so far, over all actions. */
+    public long throttled() {
+        return throttled.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    /** How many requests that named an action have arrived so far, over all actions. */
+    public long requests() {
+        return seen.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
     /** "http://127.0.0.1:PORT": give this to the client instead of the upstream endpoint. */
     public String endpoint() {
         return "http://" + HOST + ":" + port();
@@ -158,9 +214,14 @@ public final class SlowCloudProxy implements AutoCloseable {
                     }
                 }
                 String answer = action.map(answers::get).orElse(null);
-                response = answer != null ? new Response(200,
-                        List.<String[]>of(new String[] {"Content-Type", "text/xml;charset=UTF-8"}),
-                        answer.getBytes(StandardCharsets.UTF_8)) : forward(ex, body);
+                if (action.isPresent() && !spared(ex, body, action.get()) && throttles(action.get())) {
+                    throttled.computeIfAbsent(action.get(), k -> new AtomicLong()).incrementAndGet();
+                    response = Response.throttled();
+                } else {
+                    response = answer != null ? new Response(200,
+                            List.<String[]>of(new String[] {"Content-Type", "text/xml;charset=UTF-8"}),
+                            answer.getBytes(StandardCharsets.UTF_8)) : forward(ex, body);
+                }
             } catch (IOException e) {
                 response = Response.error("SlowCloudProxy: upstream " + upstreamHost + ":" + upstreamPort
                         + " failed: " + e);
@@ -169,6 +230,34 @@ public final class SlowCloudProxy implements AutoCloseable {
                 response = Response.error("SlowCloudProxy: closed while delaying the request");
             }
             send(ex, response);
+        }
+    }
+
+    private boolean spared(HttpExchange ex, byte[] body, String action) {
+        Map<String, String> params = spared.get(action);
+        if (params == null) {
+            return false;
+        }
+        String form = new String(decoded(ex, body), StandardCharsets.UTF_8);
+        return params.entrySet().stream().anyMatch(p ->
+                formValue(ex.getRequestURI().getRawQuery(), p.getKey()).or(() -> formValue(form, p.getKey()))
+                        .filter(p.getValue()::equals).isPresent());
+    }
+
+    private boolean throttles(String action) {
+        Throttle rule = throttles.get(action);
+        if (rule == null) {
+            rule = throttles.get(ALL_ACTIONS);
+        }
+        return rule != null && rule.next();
+    }
+
+    /** A share of requests and the seeded sequence that picks them; draws are serialized to keep the order. */
+    private record Throttle(double share, Random random) {
+        boolean next() {
+            synchronized (random) {
+                return random.nextDouble() < share;
+            }
         }
     }
 
@@ -287,7 +376,7 @@ public final class SlowCloudProxy implements AutoCloseable {
         return target == null ? Optional.empty() : Optional.of(target.substring(target.lastIndexOf('.') + 1));
     }
 
-    /** Only to read the action: the forwarded bytes stay compressed. */
+    /** Only to read the action and parameters: the forwarded bytes stay compressed. */
     private static byte[] decoded(HttpExchange ex, byte[] body) {
         String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
         if (encoding == null || !encoding.toLowerCase(Locale.ROOT).contains("gzip")) {
@@ -377,6 +466,15 @@ public final class SlowCloudProxy implements AutoCloseable {
     }
 
     private record Response(int status, List<String[]> headers, byte[] body) {
+        /** EC2's answer to a throttled request: 503 with the query-API error document SDKs read the code from. */
+        static Response throttled() {
+            String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
+                    + "<Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors>"
+                    + "<RequestID>" + UUID.randomUUID() + "</RequestID></Response>";
+            return new Response(503, List.<String[]>of(new String[] {"Content-Type", "text/xml;charset=UTF-8"}),
+                    xml.getBytes(StandardCharsets.UTF_8));
+        }
+
         static Response error(String message) {
             return new Response(502, List.<String[]>of(new String[] {"Content-Type", "text/plain; charset=utf-8"}),
                     message.getBytes(StandardCharsets.UTF_8));

@@ -1,6 +1,7 @@
 package io.kubevirt.cib.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +75,8 @@ class SlowCloudProxyTest {
     void noDelays() {
         motoProxy.clearDelays();
         fakeProxy.clearDelays();
+        motoProxy.clearThrottling();
+        fakeProxy.clearThrottling();
     }
 
     @Test
@@ -228,6 +232,87 @@ class SlowCloudProxyTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding());
         assertThat(fakeProxy.requests("GetThing")).isEqualTo(q + 1);
         assertThat(fakeProxy.requests("PutThing")).isEqualTo(t + 1);
+    }
+
+    @Test
+    void throttlesTheChosenShareWithEc2sThrottlingErrorAndCountsIt() throws Exception {
+        fakeProxy.throttle("Ping", 0.3, 7);
+        long before = fakeProxy.throttled();
+        int throttled = 0;
+        for (int i = 0; i < 100; i++) {
+            HttpResponse<String> r = get(fakeProxy.endpoint() + "/echo?Action=Ping");
+            if (r.statusCode() == 503) {
+                throttled++;
+                assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                        .startsWith("text/xml"));
+                assertThat(r.body()).containsPattern("<Response><Errors><Error><Code>RequestLimitExceeded</Code>"
+                        + "<Message>Request limit exceeded.</Message></Error></Errors>"
+                        + "<RequestID>[0-9a-f-]{36}</RequestID></Response>");
+            } else {
+                assertThat(r.statusCode()).isEqualTo(201);
+            }
+        }
+        // 30% of 100 is 30; the seeded sequence lands near it (and always on the same number).
+        assertThat(throttled).isBetween(20, 40);
+        assertThat(fakeProxy.throttled("Ping")).isEqualTo(throttled);
+        assertThat(fakeProxy.throttled() - before).isEqualTo(throttled);
+
+        long pong = fakeProxy.requests("Pong");
+        for (int i = 0; i < 10; i++) {
+            assertThat(get(fakeProxy.endpoint() + "/echo?Action=Pong").statusCode()).isEqualTo(201);
+        }
+        assertThat(fakeProxy.requests("Pong")).isEqualTo(pong + 10);
+        assertThat(fakeProxy.throttled("Pong")).isZero();
+    }
+
+    @Test
+    void theSameSeedThrottlesTheSameRequests() throws Exception {
+        fakeProxy.throttle("Seeded", 0.3, 42);
+        List<Integer> first = statuses("Seeded", 20);
+        fakeProxy.throttle("Seeded", 0.3, 42);
+        List<Integer> second = statuses("Seeded", 20);
+        assertThat(second).isEqualTo(first).contains(503, 201);
+    }
+
+    @Test
+    void allActionsAgainstMotoAndAnActionRuleOverridesIt() throws Exception {
+        motoProxy.throttle(SlowCloudProxy.ALL_ACTIONS, 1.0, 1).throttle("DescribeRegions", 0.0, 1);
+
+        HttpResponse<String> images = ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID));
+        assertThat(images.statusCode()).isEqualTo(503);
+        assertThat(images.body()).contains("<Code>RequestLimitExceeded</Code>");
+        assertThat(ec2(motoProxy.endpoint(), "us-east-1", "DescribeRegions", Map.of()).statusCode())
+                .isEqualTo(200);
+
+        motoProxy.clearThrottling();
+        assertThat(ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID)).statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> motoProxy.throttle("X", 1.5, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aSparedRequestIsNeverThrottled() throws Exception {
+        motoProxy.throttle("DescribeImages", 1.0, 1).spare("DescribeImages", "Filter.1.Name", "name");
+
+        HttpResponse<String> byName = ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("Filter.1.Name", "name", "Filter.1.Value.1", MotoServer.BASE_AMI_NAME));
+        assertThat(byName.statusCode()).as(byName.body()).isEqualTo(200);
+        assertThat(byName.body()).contains(MotoServer.BASE_AMI_ID);
+        assertThat(ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID)).statusCode()).isEqualTo(503);
+    }
+
+    private List<Integer> statuses(String action, int n) throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            statuses.add(get(fakeProxy.endpoint() + "/echo?Action=" + action).statusCode());
+        }
+        return statuses;
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> ec2(String endpoint, String region, String action, Map<String, String> params) {

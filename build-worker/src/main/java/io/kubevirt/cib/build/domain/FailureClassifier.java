@@ -9,10 +9,22 @@ import java.util.Locale;
  */
 public final class FailureClassifier {
 
+    /** Said first in a throttled failure's reason, so nobody reads it as a fault of the build. */
+    public static final String THROTTLED = "throttled: the cloud API limited the request rate beyond the retries;"
+            + " a retry later can pass: ";
+
+    /**
+     * The cloud answered "too many requests" (EC2 RequestLimitExceeded / Throttling, GCE rateLimitExceeded). The
+     * request was fine, so this wins over any permanent-looking words elsewhere in the text.
+     */
+    private static final List<String> THROTTLING = List.of(
+            "requestlimitexceeded", "throttl", "rate exceeded", "ratelimitexceeded", "rate limit exceeded",
+            "too many requests");
+
     private static final List<String> TRANSIENT = List.of(
-            "requestlimitexceeded", "throttl", "insufficientinstancecapacity", "serviceunavailable",
+            "insufficientinstancecapacity", "serviceunavailable",
             "internalerror", "internal error", "timeout", "timed out", "connection refused", "connection reset",
-            "no such host", "temporarily", "try again", "rate exceeded", "503", "500 internal");
+            "no such host", "temporarily", "try again", "503", "500 internal");
 
     private static final List<String> PERMANENT = List.of(
             "invalidamiid", "unauthorized", "accessdenied", "access denied", "authfailure", "invalidparameter",
@@ -21,7 +33,26 @@ public final class FailureClassifier {
     private FailureClassifier() {
     }
 
+    /** The failure text as reason (throttling named first), and whether a retry could help. */
+    public record Verdict(String reason, boolean retryable) {
+    }
+
+    public static Verdict classify(String failureText) {
+        if (isThrottling(failureText)) {
+            return new Verdict(THROTTLED + failureText, true);
+        }
+        return new Verdict(failureText, isRetryable(failureText));
+    }
+
+    public static boolean isThrottling(String failureText) {
+        String text = failureText.toLowerCase(Locale.ROOT);
+        return THROTTLING.stream().anyMatch(text::contains);
+    }
+
     public static boolean isRetryable(String failureText) {
+        if (isThrottling(failureText)) {
+            return true;
+        }
         String text = failureText.toLowerCase(Locale.ROOT);
         if (PERMANENT.stream().anyMatch(text::contains)) {
             return false;

@@ -111,9 +111,9 @@ public class PackerImageBuilder implements ImageBuilder {
                     .map(i -> new BuiltImage(i.location(), i.imageId()))
                     .toList());
         }
-        String reason = "packer exited with " + exit.exitCode() + ": "
-                + Redactor.redact(run.failureReason().orElse(lastMessage(run)));
-        return new Failed(reason, FailureClassifier.isRetryable(reason));
+        FailureClassifier.Verdict verdict = FailureClassifier.classify(
+                Redactor.redact(run.failureReason().orElse(lastMessage(run))));
+        return new Failed("packer exited with " + exit.exitCode() + ": " + verdict.reason(), verdict.retryable());
     }
 
     /** Stops every running build so Packer cleans up (SIGTERM); the requests stay unacknowledged and are redelivered. */
