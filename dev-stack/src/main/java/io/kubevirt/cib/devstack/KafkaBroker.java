@@ -59,7 +59,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static KafkaBroker shared;
 
-    private final KafkaRaftServer server;
+    private KafkaRaftServer server;
     private final Path dir;
     private final int port;
     private final int controllerPort;
@@ -181,6 +181,33 @@ public final class KafkaBroker implements AutoCloseable {
         awaitLeaders(wanted);
     }
 
+    /** Stops the broker but keeps its data and ports, as an outage would; {@link #resumeServing} ends it. */
+    public synchronized void stopServing() {
+        if (server != null) {
+            stop(server);
+            server = null;
+        }
+    }
+
+    /** Starts the broker again on the same ports and data after {@link #stopServing}. */
+    public synchronized void resumeServing() {
+        if (server != null || closed) {
+            return;
+        }
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(KafkaBroker.class.getClassLoader());
+        try {
+            KafkaRaftServer restarted = new KafkaRaftServer(
+                    KafkaConfig.fromProps(config(dir.resolve("data"), port, controllerPort), false), Time.SYSTEM);
+            restarted.startup();
+            server = restarted;
+            awaitNode(admin);
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+    }
+
     /** Stops the broker and deletes its log directory. Idempotent. */
     @Override
     public synchronized void close() {
@@ -192,7 +219,9 @@ public final class KafkaBroker implements AutoCloseable {
             admin.close(Duration.ofSeconds(5));
         } finally {
             try {
-                stop(server);
+                if (server != null) {
+                    stop(server);
+                }
             } finally {
                 deleteRecursively(dir);
             }

@@ -61,10 +61,16 @@ public class PhaseHandler {
         try {
             result = runner.run(input, haltingIfAsked(phase), attempt);
         } catch (RuntimeException e) {
-            // Only a bug in the life cycle itself gets here; the record still must not stop the channel.
-            LOG.errorf(e, "build %s: handling %s failed outside the phase", input.key(), input.id());
-            result = attempt.cancelled() ? new PhaseRunner.Abandoned(attempt.cancelReason())
-                    : new PhaseRunner.Rejected("handling failed outside the phase: " + e.getClass().getSimpleName());
+            if (attempt.cancelled() || claims.lifetime().cancelled()) {
+                // A ledger or broker wait ended because this replica let go: the next owner takes the record.
+                LOG.infof("build %s: %s left unfinished: %s", input.key(), input.id(),
+                        attempt.cancelled() ? attempt.cancelReason() : "worker is stopping");
+                result = new PhaseRunner.Abandoned("let go");
+            } else {
+                // Only a bug in the life cycle itself gets here; the record still must not stop the channel.
+                LOG.errorf(e, "build %s: handling %s failed outside the phase", input.key(), input.id());
+                result = new PhaseRunner.Rejected("handling failed outside the phase: " + e.getClass().getSimpleName());
+            }
         } finally {
             claims.end(attempt);
         }
