@@ -31,8 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two replicas of the build-worker in one consumer group, with a rebalance while builds run (the second replica
- * joins) and then the first SIGKILLed: partitions move while Packer works, yet every request ends with exactly one
+ * Replicas of the build-worker in one consumer group, with rebalances while builds run (a second replica joins, the
+ * first stops gracefully, a third joins, the second is SIGKILLed): partitions move while Packer works, yet every request ends with exactly one
  * AMI and one image.built id, no build.failed, and no build instance left running. Without the revoke-and-wait of
  * PhaseClaims, the new owner of a moved partition would start the same build beside the old one.
  */
@@ -73,15 +73,23 @@ class TwoReplicasIT {
                 Ec2Cloud ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))))) {
             WorkerProcess a = WorkerProcess.start(properties("replica-a"), Map.of(), logs.resolve("a.log"));
             WorkerProcess b = null;
+            WorkerProcess c = null;
             try {
                 a.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
                 buildIds.forEach(id -> stream.send(request(id)));
                 awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
 
+                // A replica joins while builds run: partitions move, their attempts stop before B starts them.
                 b = WorkerProcess.start(properties("replica-b"), Map.of(), logs.resolve("b.log"));
                 b.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
                 awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
-                a.kill();
+                // One stops gracefully (SIGTERM), its attempts cancelled and cleaned up; a third joins.
+                a.close();
+                c = WorkerProcess.start(properties("replica-c"), Map.of(), logs.resolve("c.log"));
+                c.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
+                awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
+                // And one is SIGKILLed mid-build.
+                b.kill();
 
                 for (String buildId : buildIds) {
                     stream.awaitEvents(ImageBuilt.class, buildId, 1, Duration.ofSeconds(240));
@@ -120,6 +128,9 @@ class TwoReplicasIT {
                 a.close();
                 if (b != null) {
                     b.close();
+                }
+                if (c != null) {
+                    c.close();
                 }
             }
         }
