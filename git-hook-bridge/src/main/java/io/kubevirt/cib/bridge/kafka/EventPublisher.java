@@ -65,16 +65,20 @@ public class EventPublisher {
         return props;
     }
 
-    /** Fetches topic metadata up front so the first delivery does not pay for it. Best effort. */
+    /** Fetches topic metadata up front, off the startup path, so the first delivery does not pay for it. */
     void warmUp(@Observes StartupEvent started) {
-        for (EventType type : List.of(EventType.BUILD_REQUESTED, EventType.RELEASE_TAGGED)) {
-            try {
-                producer.partitionsFor(type.topic());
-            } catch (RuntimeException e) {
-                LOG.warnf("no metadata for %s yet (%s); the first delivery will fetch it", type.topic(),
-                        e.getClass().getSimpleName());
+        Thread warm = new Thread(() -> {
+            for (EventType type : List.of(EventType.BUILD_REQUESTED, EventType.RELEASE_TAGGED)) {
+                try {
+                    producer.partitionsFor(type.topic());
+                } catch (RuntimeException e) {
+                    LOG.warnf("no metadata for %s yet (%s); the first delivery will fetch it", type.topic(),
+                            e.getClass().getSimpleName());
+                }
             }
-        }
+        }, "bridge-producer-warm-up");
+        warm.setDaemon(true);
+        warm.start();
     }
 
     /** Throws {@link NotPublished} unless the broker acknowledged every event before {@code deadline}. */
