@@ -56,7 +56,7 @@ public class GithubHookResource {
             return answer(401, delivery, "unauthenticated",
                     signatureHeader == null ? "X-Hub-Signature-256 is missing" : "signature does not match");
         }
-        if (contentType == null || !MediaType.APPLICATION_JSON_TYPE.isCompatible(MediaType.valueOf(contentType))) {
+        if (!isJson(contentType)) {
             return answer(400, delivery, "refused", "content type must be application/json (set it in the webhook)");
         }
         Duration lookup = Duration.between(Instant.now(), deadline.minus(PUBLISH_RESERVE));
@@ -75,6 +75,14 @@ public class GithubHookResource {
             return answer(422, delivery, "unprocessable", u.reason());
         } else {
             return answer(503, delivery, "unavailable", ((HookTranslator.Unavailable) decision).reason());
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        try {
+            return contentType != null && MediaType.APPLICATION_JSON_TYPE.isCompatible(MediaType.valueOf(contentType));
+        } catch (IllegalArgumentException unparsable) {
+            return false;
         }
     }
 
