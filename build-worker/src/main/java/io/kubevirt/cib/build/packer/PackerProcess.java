@@ -113,8 +113,9 @@ final class PackerProcess {
     }
 
     private void terminate() {
-        // setpriv execs into packer, so the child pid is Packer's own.
-        process.destroy();
+        // setpriv execs into packer, so the child pid is Packer's own. Through the handle: Process.destroy() would
+        // also close our end of Packer's output, and its clean-up lines (and the exit reason) would be lost.
+        process.toHandle().destroy();
         synchronized (this) {
             if (killer == null) {
                 killer = CompletableFuture.runAsync(this::kill,
@@ -127,7 +128,7 @@ final class PackerProcess {
         if (process.isAlive()) {
             LOG.warnf("packer %d did not stop within %s of SIGTERM; killing it", process.pid(), grace);
             process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
         }
     }
 
