@@ -86,7 +86,8 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
         }
         try {
             PhaseOutcome outcome = build(request, plan, cloud, attempt, started);
-            return attempt.cancelled() ? abandon(plan, cloud, attempt) : outcome;
+            // Cancelled after the work was done: its outcome must not be announced (another replica owns the input).
+            return attempt.cancelled() && !(outcome instanceof Abandon) ? abandon(plan, cloud, attempt) : outcome;
         } catch (CloudException e) {
             if (attempt.cancelled()) {
                 return abandon(plan, cloud, attempt);
@@ -119,7 +120,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
             return failed(request, plan, BuildFailed.Stage.CLOUD, stuck.get(), true, started);
         }
         if (attempt.cancelled()) {
-            return new Abandon(attempt.cancelReason());
+            return abandon(plan, cloud, attempt);
         }
 
         ImageBuilder.Result result = builder.build(plan, attempt);
