@@ -70,10 +70,6 @@ final class AwsErrors {
         return new CloudException(Redactor.redact(message.toString()), retryable(e), safeCause(e));
     }
 
-    static CloudException interrupted(String operation, String region, InterruptedException e) {
-        return new CloudException("EC2 " + operation + " in " + region + " interrupted", true, e);
-    }
-
     /** Whether a later retry could help: throttling, server errors, timeouts, network trouble. */
     static boolean retryable(SdkException e) {
         if (e instanceof AbortedException) {

@@ -7,6 +7,11 @@ import io.kubevirt.cib.common.cloud.HostKeys;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.kubevirt.cib.common.cloud.LaunchSpec;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.phase.Waiter;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,25 +72,26 @@ public final class Ec2Cloud implements ImageCatalog, InstanceFleet, AutoCloseabl
     private static final int TERMINATE_BATCH = 1000;
 
     private final Ec2Clients clients;
-    private final SnapshotRelease snapshotRelease;
+    private final Waiter waiter;
+    private final WaitPolicy snapshotRelease;
 
     public Ec2Cloud(Ec2Clients clients) {
-        this(clients, SnapshotRelease.DEFAULT);
+        this(clients, new GuardedWaiter(Metrics.globalRegistry), SNAPSHOT_RELEASE);
     }
 
-    Ec2Cloud(Ec2Clients clients, SnapshotRelease snapshotRelease) {
+    /** {@code waiter} and {@code snapshotRelease}: how {@link #deleteImage} waits for EC2 to release snapshots. */
+    public Ec2Cloud(Ec2Clients clients, Waiter waiter, WaitPolicy snapshotRelease) {
         this.clients = Objects.requireNonNull(clients, "clients");
+        this.waiter = Objects.requireNonNull(waiter, "waiter");
         this.snapshotRelease = Objects.requireNonNull(snapshotRelease, "snapshotRelease");
     }
 
     /**
      * How long {@link #deleteImage} keeps retrying DeleteSnapshot on {@code InvalidSnapshot.InUse}: AWS releases an
-     * AMI's snapshots asynchronously after DeregisterImage, usually within seconds.
+     * AMI's snapshots asynchronously after DeregisterImage, usually within seconds. The SDK has no waiter for that.
      */
-    record SnapshotRelease(Duration firstDelay, Duration maxDelay, Duration budget) {
-        static final SnapshotRelease DEFAULT =
-                new SnapshotRelease(Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(30));
-    }
+    static final WaitPolicy SNAPSHOT_RELEASE =
+            new WaitPolicy(Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(30));
 
     @Override
     public List<CloudImage> findImages(String location, Map<String, String> tags) {
@@ -104,6 +110,24 @@ public final class Ec2Cloud implements ImageCatalog, InstanceFleet, AutoCloseabl
                 // Exact match on top of the server-side filter: filter values are wildcard patterns.
                 if (mapped.tags().entrySet().containsAll(tags.entrySet())) {
                     found.add(mapped);
+                }
+            }
+            return List.copyOf(found);
+        });
+    }
+
+    @Override
+    public List<CloudImage> findImagesByName(String location, String name) {
+        Objects.requireNonNull(name, "name");
+        DescribeImagesRequest request = DescribeImagesRequest.builder()
+                .owners("self")
+                .filters(Filter.builder().name("name").values(literal(name)).build())
+                .build();
+        return call("DescribeImages(name)", location, ec2 -> {
+            List<CloudImage> found = new ArrayList<>();
+            for (Image image : ec2.describeImagesPaginator(request).images()) {
+                if (image.state() != ImageState.DEREGISTERED && name.equals(image.name())) {
+                    found.add(toCloudImage(location, image));
                 }
             }
             return List.copyOf(found);
@@ -162,9 +186,14 @@ public final class Ec2Cloud implements ImageCatalog, InstanceFleet, AutoCloseabl
         if (tags.isEmpty()) {
             return; // CreateTags refuses an empty tag list
         }
+        // The AMI's snapshots get the tags too (as Packer's snapshot_tags do), so that no part of an image that
+        // was tagged after the fact (an adopted one) is invisible to lookups and the sweep.
+        List<String> resources = new ArrayList<>(List.of(imageId));
+        call("DescribeImages(" + imageId + ")", location, ec2 -> describeOwnImage(ec2, imageId))
+                .ifPresent(image -> resources.addAll(snapshotIds(image)));
         // CreateTags adds to the tags already there and overwrites only the keys given: a merge, not a replace.
         call("CreateTags(" + imageId + ")", location,
-                ec2 -> ec2.createTags(r -> r.resources(imageId).tags(tags(tags))));
+                ec2 -> ec2.createTags(r -> r.resources(resources).tags(tags(tags))));
     }
 
     @Override
@@ -366,28 +395,19 @@ public final class Ec2Cloud implements ImageCatalog, InstanceFleet, AutoCloseabl
 
     private void deleteSnapshot(String location, String snapshotId) {
         String operation = "DeleteSnapshot(" + snapshotId + ")";
-        long deadline = System.nanoTime() + snapshotRelease.budget().toNanos();
-        Duration delay = snapshotRelease.firstDelay();
-        while (true) {
-            try {
-                clients.forRegion(location).deleteSnapshot(r -> r.snapshotId(snapshotId));
-                return;
-            } catch (SdkException e) {
-                if (AwsErrors.hasCode(e, SNAPSHOT_GONE)) {
-                    return;
-                }
-                if (!AwsErrors.hasCode(e, SNAPSHOT_IN_USE) || System.nanoTime() + delay.toNanos() > deadline) {
-                    throw AwsErrors.translate(operation, location, e);
-                }
-            }
-            try {
-                Thread.sleep(delay.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw AwsErrors.interrupted(operation, location, e);
-            }
-            Duration doubled = delay.multipliedBy(2);
-            delay = doubled.compareTo(snapshotRelease.maxDelay()) > 0 ? snapshotRelease.maxDelay() : doubled;
+        try {
+            waiter.retrying("ec2-snapshot-release", snapshotRelease, Attempt.uncancellable(operation),
+                    e -> e instanceof SdkException sdk && AwsErrors.hasCode(sdk, SNAPSHOT_IN_USE), () -> {
+                        try {
+                            clients.forRegion(location).deleteSnapshot(r -> r.snapshotId(snapshotId));
+                        } catch (SdkException e) {
+                            if (!AwsErrors.hasCode(e, SNAPSHOT_GONE)) {
+                                throw e;
+                            }
+                        }
+                    });
+        } catch (SdkException e) {
+            throw AwsErrors.translate(operation, location, e);
         }
     }
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubevirt.cib.common.cloud.CloudException;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.kubevirt.cib.common.cloud.LaunchSpec;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +49,8 @@ import software.amazon.awssdk.services.ec2.model.TerminateInstancesResponse;
 class Ec2CloudFaultTest {
 
     private static final String REGION = "eu-central-1";
-    private static final Ec2Cloud.SnapshotRelease QUICK =
-            new Ec2Cloud.SnapshotRelease(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(500));
+    private static final WaitPolicy QUICK =
+            new WaitPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(500));
 
     private final List<String> calls = new ArrayList<>();
 
@@ -310,7 +313,7 @@ class Ec2CloudFaultTest {
     }
 
     private Ec2Cloud cloud(Fake fake) {
-        return new Ec2Cloud(new Ec2Clients(region -> fake), QUICK);
+        return new Ec2Cloud(new Ec2Clients(region -> fake), new GuardedWaiter(new SimpleMeterRegistry()), QUICK);
     }
 
     private static Ec2Exception error(int status, String code, String message) {

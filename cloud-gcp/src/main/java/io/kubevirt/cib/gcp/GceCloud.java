@@ -31,6 +31,11 @@ import io.kubevirt.cib.common.cloud.CloudInstance;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.kubevirt.cib.common.cloud.LaunchSpec;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.phase.Waiter;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,11 +73,13 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
     static final String GUEST_ATTRIBUTES_HOSTKEYS = "hostkeys/";
     private static final int SERIAL_CONSOLE_PORT = 1;
     /** setLabels re-reads and retries on a fingerprint mismatch (someone else changed the labels meanwhile). */
-    private static final int LABEL_ATTEMPTS = 5;
+    static final WaitPolicy LABEL_RETRY = new WaitPolicy(Duration.ofMillis(100), Duration.ofSeconds(2),
+            Duration.ofSeconds(15));
     private static final int MAX_TOKEN_PART = 40;
 
     private final GceClients clients;
     private final boolean externalIp;
+    private final Waiter waiter;
 
     /** Instances get an ephemeral external IP (the pipeline SSHes into them from outside the VPC). */
     public GceCloud(GceClients clients) {
@@ -81,8 +88,14 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
 
     /** {@code externalIp=false} for projects whose policy forbids external IPs (workers inside the VPC). */
     public GceCloud(GceClients clients, boolean externalIp) {
+        this(clients, externalIp, new GuardedWaiter(Metrics.globalRegistry));
+    }
+
+    /** {@code waiter}: how label updates retry after a fingerprint mismatch. */
+    public GceCloud(GceClients clients, boolean externalIp, Waiter waiter) {
         this.clients = Objects.requireNonNull(clients, "clients");
         this.externalIp = externalIp;
+        this.waiter = Objects.requireNonNull(waiter, "waiter");
     }
 
     public String project() {
@@ -113,6 +126,17 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
             }
             return List.copyOf(found);
         });
+    }
+
+    /** images.get: GCE image names are unique in a project, so this is at most one image. */
+    @Override
+    public List<CloudImage> findImagesByName(String location, String name) {
+        Objects.requireNonNull(name, "name");
+        // A name GCE cannot hold names no image (and images.get would refuse it with 400).
+        if (!name.matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            return List.of();
+        }
+        return getImage(location, name).stream().toList();
     }
 
     /** images.delete and wait; an image that is already gone (404, or the operation says so) is fine. */
@@ -147,32 +171,34 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
         Objects.requireNonNull(imageId, "imageId");
         Map<String, String> wanted = GceLabels.toLabels(tags);
         String operation = "images.setLabels(" + imageId + ") in project " + project();
-        for (int attempt = 1; ; attempt++) {
-            Image image = rawImage(imageId).orElseThrow(() ->
-                    new CloudException("GCE " + operation + " failed: image not found", false, null));
-            Map<String, String> merged = new LinkedHashMap<>(image.getLabelsMap());
-            merged.putAll(wanted);
-            if (merged.equals(image.getLabelsMap())) {
-                return;
-            }
-            SetLabelsImageRequest request = SetLabelsImageRequest.newBuilder()
-                    .setProject(project())
-                    .setResource(imageId)
-                    .setGlobalSetLabelsRequestResource(GlobalSetLabelsRequest.newBuilder()
-                            .putAllLabels(merged)
-                            .setLabelFingerprint(image.getLabelFingerprint()))
-                    .build();
-            try {
-                Operation op = await(operation, images().setLabelsAsync(request));
-                if (op.hasError()) {
-                    throw GceErrors.operationFailed(operation, op);
-                }
-                return;
-            } catch (ApiException e) {
-                if (GceErrors.httpStatus(e) != 412 || attempt >= LABEL_ATTEMPTS) {
-                    throw GceErrors.translate(operation, e);
-                }
-            }
+        try {
+            waiter.retrying("gce-image-labels", LABEL_RETRY, Attempt.uncancellable(operation),
+                    e -> e instanceof ApiException api && GceErrors.httpStatus(api) == 412,
+                    () -> setLabelsOnce(imageId, wanted, operation));
+        } catch (ApiException e) {
+            throw GceErrors.translate(operation, e);
+        }
+    }
+
+    /** One read-merge-write; a stale fingerprint leaves as the client's 412 ApiException. */
+    private void setLabelsOnce(String imageId, Map<String, String> wanted, String operation) {
+        Image image = rawImage(imageId).orElseThrow(() ->
+                new CloudException("GCE " + operation + " failed: image not found", false, null));
+        Map<String, String> merged = new LinkedHashMap<>(image.getLabelsMap());
+        merged.putAll(wanted);
+        if (merged.equals(image.getLabelsMap())) {
+            return;
+        }
+        SetLabelsImageRequest request = SetLabelsImageRequest.newBuilder()
+                .setProject(project())
+                .setResource(imageId)
+                .setGlobalSetLabelsRequestResource(GlobalSetLabelsRequest.newBuilder()
+                        .putAllLabels(merged)
+                        .setLabelFingerprint(image.getLabelFingerprint()))
+                .build();
+        Operation op = await(operation, images().setLabelsAsync(request));
+        if (op.hasError()) {
+            throw GceErrors.operationFailed(operation, op);
         }
     }
 

@@ -7,6 +7,8 @@ import io.kubevirt.cib.build.domain.ImageBuilder;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.kubevirt.cib.common.metrics.MeteredCloud;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.phase.Waiter;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.gcp.GceCloud;
 import io.kubevirt.cib.gcp.GcpCloudProducer;
@@ -15,6 +17,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +35,8 @@ public class BuildWiring {
     @ApplicationScoped
     BuildCoordinator coordinator(BuildWorkerConfig config, ImageBuilder builder, ImageCatalog awsImages,
             InstanceFleet awsInstances, @Identifier(GcpCloudProducer.GCP) GceCloud gcp,
-            @ConfigProperty(name = "cib.gcp.project") Optional<String> gcpProject, MeterRegistry meters) {
+            @ConfigProperty(name = "cib.gcp.project") Optional<String> gcpProject, MeterRegistry meters,
+            Waiter waiter) {
         Map<Cloud, CloudAccess> clouds = new EnumMap<>(Cloud.class);
         for (String name : config.clouds()) {
             Cloud cloud = Cloud.fromWireName(name);
@@ -47,8 +51,9 @@ public class BuildWiring {
                 config.gcp().zone(),
                 gcpProject,
                 config.imageLifetime(),
-                config.timeout());
-        return new BuildCoordinator(clouds, builder, settings, Clock.systemUTC(),
+                config.timeout(),
+                new WaitPolicy(Duration.ofSeconds(2), Duration.ofSeconds(30), config.cleanupBudget()));
+        return new BuildCoordinator(clouds, builder, settings, waiter, Clock.systemUTC(),
                 (buildId, message) -> LOG.infof("build %s: %s", buildId, message));
     }
 }

@@ -20,6 +20,13 @@ public interface BuildWorkerConfig {
     /** Lifetime of a built image unless a release keeps it (its expiry tag). */
     Duration imageLifetime();
 
+    /**
+     * How long terminating a build instance (and other cleanup) is retried while the cloud answers with retryable
+     * errors, before the build ends as a retryable build.failed saying what is left.
+     */
+    @WithDefault("2m")
+    Duration cleanupBudget();
+
     Defaults defaults();
 
     Aws aws();
@@ -62,7 +69,7 @@ public interface BuildWorkerConfig {
 
         String gcpSource();
 
-        /** How long Packer may take to clean up after SIGINT before it is killed. */
+        /** How long Packer may take to clean up after SIGTERM before it is killed. */
         Duration interruptGrace();
 
         /** Extra {@code -var name=value} for the templates (e.g. aws_source_ami, aws_subnet_id). Not for secrets. */

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.build.domain;
 
+import io.kubevirt.cib.common.phase.WaitPolicy;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -9,6 +10,8 @@ import java.util.Optional;
  *
  * @param imageLifetime how long a built image lives unless a release keeps it; written as its expiry tag
  * @param buildTimeout the longest a single Packer run may take before it is interrupted
+ * @param cleanupRetry how long and how often a build instance's termination (and other cleanup) is retried while
+ *     the cloud answers with retryable errors; bounded, because a stopping worker waits for it
  */
 public record BuildSettings(
         String defaultCdiVersion,
@@ -17,5 +20,6 @@ public record BuildSettings(
         String gcpZone,
         Optional<String> gcpProject,
         Duration imageLifetime,
-        Duration buildTimeout) {
+        Duration buildTimeout,
+        WaitPolicy cleanupRetry) {
 }

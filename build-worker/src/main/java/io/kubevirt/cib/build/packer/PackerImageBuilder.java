@@ -8,30 +8,28 @@ import io.kubevirt.cib.build.domain.packer.PackerLine;
 import io.kubevirt.cib.build.domain.packer.PackerRun;
 import io.kubevirt.cib.build.domain.packer.PackerUiMessage;
 import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.phase.Attempt;
 import io.kubevirt.cib.common.redact.Redactor;
 import io.kubevirt.cib.events.Cloud;
-import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * {@link ImageBuilder} that runs {@code packer build -machine-readable} with the project's templates, streams
  * Packer's progress into the log (build ID on every line, secrets redacted) and reads the artifact from its output.
+ * Each run belongs to one {@link Attempt}: cancelling the attempt stops that Packer (the worker's shutdown cancels
+ * every attempt, through pipeline-common's PhaseClaims, and waits for them to end).
  */
 @ApplicationScoped
 public class PackerImageBuilder implements ImageBuilder {
@@ -41,8 +39,6 @@ public class PackerImageBuilder implements ImageBuilder {
     private final BuildWorkerConfig.Packer config;
     private final Optional<URI> ec2Endpoint;
     private final String templateDigest;
-    private final Set<PackerProcess> running = ConcurrentHashMap.newKeySet();
-    private volatile boolean stopping;
 
     @Inject
     public PackerImageBuilder(BuildWorkerConfig config,
@@ -58,26 +54,28 @@ public class PackerImageBuilder implements ImageBuilder {
     }
 
     @Override
-    public Result build(BuildPlan plan) {
-        if (stopping) {
+    public Result build(BuildPlan plan, Attempt attempt) {
+        if (attempt.cancelled()) {
             return new Interrupted();
         }
         PackerRun run = new PackerRun();
         PackerProcess process;
         try {
             Files.createDirectories(workDir());
-            process = PackerProcess.start(command(plan), workDir(), environment());
+            process = PackerProcess.start(command(plan), workDir(), environment(), config.interruptGrace());
         } catch (IOException e) {
             return new Failed("could not start packer: " + e.getMessage(), false);
         }
-        running.add(process);
         LOG.infof("build %s: packer %d started (%s, image %s)", plan.buildId(), process.pid(), source(plan),
                 plan.imageName());
-        try {
-            if (stopping) {
-                process.interrupt();
-            }
-            PackerProcess.Exit exit = process.awaitExit(plan.deadline(), config.interruptGrace(), line -> {
+        // Cancelled (worker stopping, partition revoked): SIGTERM now, so Packer removes what it made; SIGKILL after
+        // the grace. Runs at once if the attempt was cancelled while Packer started.
+        try (Attempt.Registration ignored = attempt.onCancel(() -> {
+            LOG.infof("build %s: attempt cancelled (%s); interrupting packer %d", plan.buildId(),
+                    attempt.cancelReason(), process.pid());
+            process.interrupt();
+        })) {
+            PackerProcess.Exit exit = process.awaitExit(plan.deadline(), line -> {
                 Optional<PackerLine> parsed = PackerLine.parse(line);
                 parsed.ifPresent(run::accept);
                 // Machine-readable lines are logged by their human text (ui say/message/error); others as they are.
@@ -86,13 +84,12 @@ public class PackerImageBuilder implements ImageBuilder {
             });
             return result(plan, run, exit);
         } catch (IOException e) {
+            process.interrupt();
             return new Failed("lost contact with packer: " + e.getMessage(), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.interrupt();
             return new Interrupted();
-        } finally {
-            running.remove(process);
         }
     }
 
@@ -114,26 +111,6 @@ public class PackerImageBuilder implements ImageBuilder {
         FailureClassifier.Verdict verdict = FailureClassifier.classify(
                 Redactor.redact(run.failureReason().orElse(lastMessage(run))));
         return new Failed("packer exited with " + exit.exitCode() + ": " + verdict.reason(), verdict.retryable());
-    }
-
-    /** Stops every running build so Packer cleans up (SIGTERM); the requests stay unacknowledged and are redelivered. */
-    void onStop(@Observes ShutdownEvent event) {
-        stopping = true;
-        if (running.isEmpty()) {
-            return;
-        }
-        LOG.infof("stopping: interrupting %d packer build(s) so they clean up", running.size());
-        running.forEach(PackerProcess::interrupt);
-        Instant giveUp = Instant.now().plus(config.interruptGrace()).plusSeconds(5);
-        // Wait here: if the JVM exited first, Packer would get a second signal (pdeathsig) and abort its cleanup.
-        while (!running.isEmpty() && Instant.now().isBefore(giveUp)) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     List<String> command(BuildPlan plan) {

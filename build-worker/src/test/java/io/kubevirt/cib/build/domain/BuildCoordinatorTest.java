@@ -2,7 +2,15 @@ package io.kubevirt.cib.build.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevirt.cib.common.cloud.CloudException;
+import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudInstance;
+import io.kubevirt.cib.common.cloud.InstanceFleet;
+import io.kubevirt.cib.common.cloud.LaunchSpec;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.kubevirt.cib.common.cloud.InMemoryCloud;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
@@ -18,9 +26,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -32,19 +42,23 @@ class BuildCoordinatorTest {
     private final InMemoryCloud cloud = new InMemoryCloud();
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC);
     private final BuildSettings settings = new BuildSettings("v1.64.0", "v1.35", REGION, "us-central1-b",
-            Optional.empty(), Duration.ofDays(7), Duration.ofMinutes(90));
+            Optional.empty(), Duration.ofDays(7), Duration.ofMinutes(90),
+            new WaitPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(300)));
+    private final GuardedWaiter waiter = new GuardedWaiter(new SimpleMeterRegistry());
     private final List<String> log = new ArrayList<>();
 
     /** A builder that behaves like Packer towards the cloud: it creates what the script says. */
     private final class ScriptedBuilder implements ImageBuilder {
         final List<BuildPlan> runs = new ArrayList<>();
+        volatile Attempt attempt;
         Function<BuildPlan, Result> script = plan -> {
             String id = cloud.seedImage(plan.location(), plan.imageName(), plan.resourceTags());
             return new Built(List.of(new BuiltImage(plan.location(), id)));
         };
 
         @Override
-        public Result build(BuildPlan plan) {
+        public Result build(BuildPlan plan, Attempt attempt) {
+            this.attempt = attempt;
             runs.add(plan);
             return script.apply(plan);
         }
@@ -56,8 +70,51 @@ class BuildCoordinatorTest {
     }
 
     private final ScriptedBuilder builder = new ScriptedBuilder();
+    /** The fleet the coordinator sees; tests may make its terminate fail. */
+    private final FlakyFleet fleet = new FlakyFleet();
     private final BuildCoordinator coordinator = new BuildCoordinator(
-            Map.of(Cloud.AWS, new CloudAccess(cloud, cloud)), builder, settings, clock, (build, line) -> log.add(build + ": " + line));
+            Map.of(Cloud.AWS, new CloudAccess(cloud, fleet)), builder, settings, waiter, clock,
+            (build, line) -> log.add(build + ": " + line));
+
+    /** The in-memory fleet whose terminate fails (retryably) the next {@code failures} times. */
+    private final class FlakyFleet implements InstanceFleet {
+        final AtomicInteger failures = new AtomicInteger();
+        final AtomicInteger terminateCalls = new AtomicInteger();
+
+        @Override
+        public List<CloudInstance> findInstances(String location, Map<String, String> tags) {
+            return cloud.findInstances(location, tags);
+        }
+
+        @Override
+        public void terminate(String location, Collection<String> instanceIds) {
+            terminateCalls.incrementAndGet();
+            if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new CloudException("EC2 TerminateInstances failed: RequestLimitExceeded", true, null);
+            }
+            cloud.terminate(location, instanceIds);
+        }
+
+        @Override
+        public CloudInstance launch(LaunchSpec spec) {
+            return cloud.launch(spec);
+        }
+
+        @Override
+        public Optional<CloudInstance> describe(String location, String instanceId) {
+            return cloud.describe(location, instanceId);
+        }
+
+        @Override
+        public List<String> hostKeys(String location, String instanceId) {
+            return cloud.hostKeys(location, instanceId);
+        }
+
+        @Override
+        public String consoleOutput(String location, String instanceId) {
+            return cloud.consoleOutput(location, instanceId);
+        }
+    }
 
     private Envelope<BuildRequested> request(String buildId) {
         return Envelope.create(new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS, "v1.8.2", null, null,
@@ -94,40 +151,6 @@ class BuildCoordinatorTest {
         assertThat(cloud.allImages()).hasSize(1);
         assertThat(((ImageBuilt) again.event()).reused()).isTrue();
         assertThat(((ImageBuilt) again.event()).imageId()).isEqualTo(cloud.allImages().get(0).id());
-    }
-
-    @Test
-    void redeliveryArrivingWhileTheFirstDeliveryStillBuildsWaitsAndReusesItsImage() throws Exception {
-        var request = request("b-1");
-        var firstStarted = new java.util.concurrent.CountDownLatch(1);
-        var release = new java.util.concurrent.CountDownLatch(1);
-        var defaultScript = builder.script;
-        builder.script = plan -> {
-            firstStarted.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return defaultScript.apply(plan);
-        };
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try {
-            var first = pool.submit(() -> run(coordinator, request));
-            firstStarted.await();
-            var second = pool.submit(() -> run(coordinator, request));
-            Thread.sleep(100);
-            release.countDown();
-
-            var outcomes = List.of(first.get(), second.get());
-
-            assertThat(builder.runs).hasSize(1);
-            assertThat(cloud.allImages()).hasSize(1);
-            assertThat(outcomes).extracting(o -> ((ImageBuilt) ((PhaseOutcome.Emit) o).event()).reused())
-                    .containsExactly(false, true);
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     @Test
@@ -208,6 +231,138 @@ class BuildCoordinatorTest {
 
         assertThat(failed.stage()).isEqualTo(BuildFailed.Stage.REQUEST);
         assertThat(failed.retryable()).isFalse();
+        assertThat(builder.runs).isEmpty();
+    }
+
+    @Test
+    void replayOfARequestBuildsANewImageUnderItsOwnName() {
+        var original = request("b-1");
+        run(coordinator, original);
+        var replay = Envelope.create(new BuildRequested(EventType.CURRENT_VERSION, "b-1", Cloud.AWS, "v1.8.2", null,
+                null, null, null, null, null, original.id()), URI.create("/test"), clock);
+
+        var outcome = (PhaseOutcome.Emit) run(coordinator, replay);
+
+        ImageBuilt built = (ImageBuilt) outcome.event();
+        assertThat(built.reused()).isFalse();
+        assertThat(builder.runs).extracting(BuildPlan::imageName).doesNotHaveDuplicates().hasSize(2);
+        assertThat(cloud.allImages()).hasSize(2);
+        assertThat(built.imageName()).isEqualTo(planOf(replay).imageName()).isNotEqualTo(planOf(original).imageName());
+    }
+
+    @Test
+    void availableUntaggedImageWithTheRequestsNameIsAdoptedInsteadOfRebuilt() {
+        // The worker died between CreateImage and CreateTags: the image exists under the plan's name, untagged.
+        var request = request("b-1");
+        BuildPlan plan = planOf(request);
+        String orphan = cloud.seedImage(REGION, plan.imageName(), Map.of());
+        String instance = cloud.seedInstance(REGION, plan.resourceTags());
+
+        var outcome = (PhaseOutcome.Emit) run(coordinator, request);
+
+        ImageBuilt built = (ImageBuilt) outcome.event();
+        assertThat(built.imageId()).isEqualTo(orphan);
+        assertThat(builder.runs).isEmpty();
+        assertThat(cloud.getImage(REGION, orphan)).hasValueSatisfying(i -> assertThat(i.tags())
+                .containsAllEntriesOf(plan.resourceTags()));
+        assertThat(cloud.describe(REGION, instance)).hasValueSatisfying(i -> assertThat(i.state().isAlive()).isFalse());
+        // Redelivered once more, it is the tagged image of this request.
+        assertThat(((ImageBuilt) ((PhaseOutcome.Emit) run(coordinator, request)).event()).imageId()).isEqualTo(orphan);
+    }
+
+    @Test
+    void unfinishedUntaggedImageWithTheRequestsNameIsRemovedAndTheImageRebuilt() {
+        var request = request("b-1");
+        BuildPlan plan = planOf(request);
+        String orphan = cloud.seedImage(REGION, plan.imageName(), Map.of(), CloudImage.State.PENDING);
+
+        var outcome = (PhaseOutcome.Emit) run(coordinator, request);
+
+        assertThat(outcome.event()).isInstanceOf(ImageBuilt.class);
+        assertThat(builder.runs).hasSize(1);
+        assertThat(cloud.allImages()).extracting(CloudImage::id).doesNotContain(orphan).hasSize(1);
+        assertThat(cloud.calls()).containsSubsequence("deleteImage " + orphan, "findInstances " + REGION);
+    }
+
+    @Test
+    void imageWithTheNameButAnotherRequestsTagsIsNotTouched() {
+        var request = request("b-1");
+        BuildPlan plan = planOf(request);
+        String foreign = cloud.seedImage(REGION, plan.imageName(),
+                Map.of(ResourceTags.BUILD_ID, "b-other", ResourceTags.REQUEST_ID, "someone-else"));
+
+        BuildFailed failed = (BuildFailed) ((PhaseOutcome.Emit) run(coordinator, request)).event();
+
+        assertThat(failed.retryable()).isFalse();
+        assertThat(failed.reason()).contains(foreign);
+        assertThat(cloud.getImage(REGION, foreign)).isPresent();
+        assertThat(builder.runs).isEmpty();
+    }
+
+    @Test
+    void failedTerminationOfTheBuildInstanceIsRetriedBeforeTheImageIsAnnounced() {
+        builder.script = plan -> {
+            cloud.seedInstance(plan.location(), plan.resourceTags());
+            String id = cloud.seedImage(plan.location(), plan.imageName(), plan.resourceTags());
+            return new ImageBuilder.Built(List.of(new ImageBuilder.BuiltImage(plan.location(), id)));
+        };
+        fleet.failures.set(2);
+
+        var outcome = (PhaseOutcome.Emit) run(coordinator, request("b-1"));
+
+        assertThat(outcome.event()).isInstanceOf(ImageBuilt.class);
+        assertThat(fleet.terminateCalls).hasValue(3);
+        assertThat(cloud.allInstances()).noneMatch(i -> i.state().isAlive());
+    }
+
+    @Test
+    void buildInstanceThatCannotBeTerminatedMakesARetryableFailureNotImageBuilt() {
+        builder.script = plan -> {
+            cloud.seedInstance(plan.location(), plan.resourceTags());
+            String id = cloud.seedImage(plan.location(), plan.imageName(), plan.resourceTags());
+            return new ImageBuilder.Built(List.of(new ImageBuilder.BuiltImage(plan.location(), id)));
+        };
+        fleet.failures.set(Integer.MAX_VALUE);
+
+        var outcome = (PhaseOutcome.Emit) run(coordinator, request("b-1"));
+
+        BuildFailed failed = (BuildFailed) outcome.event();
+        assertThat(failed.stage()).isEqualTo(BuildFailed.Stage.CLOUD);
+        assertThat(failed.retryable()).isTrue();
+        String leaked = cloud.allInstances().get(0).id();
+        assertThat(failed.reason()).contains("could not be terminated", leaked, "RequestLimitExceeded");
+        assertThat(fleet.terminateCalls.get()).isGreaterThan(1);
+    }
+
+    @Test
+    void cancelledAttemptStopsTheBuildRemovesWhatItLeftAndAbandons() {
+        var request = request("b-1");
+        Attempt attempt = new Attempt(request.id(), 1);
+        List<String> made = new ArrayList<>();
+        builder.script = plan -> {
+            // Packer was killed mid-way: its instance still runs, its image never became available.
+            made.add(cloud.seedInstance(plan.location(), plan.resourceTags()));
+            made.add(cloud.seedImage(plan.location(), plan.imageName(), Map.of(), CloudImage.State.PENDING));
+            builder.attempt.cancel("partition revoked from this replica");
+            return new ImageBuilder.Interrupted();
+        };
+
+        var outcome = coordinator.run(request, attempt);
+
+        assertThat(outcome).isInstanceOfSatisfying(PhaseOutcome.Abandon.class,
+                a -> assertThat(a.why()).contains("partition revoked"));
+        assertThat(builder.attempt).isSameAs(attempt);
+        assertThat(cloud.allInstances()).noneMatch(i -> i.state().isAlive());
+        assertThat(cloud.allImages()).extracting(CloudImage::id).doesNotContain(made.get(1));
+    }
+
+    @Test
+    void attemptCancelledBeforeTheBuildStartsNoPacker() {
+        var request = request("b-1");
+        Attempt attempt = new Attempt(request.id(), 1);
+        attempt.cancel("worker is stopping");
+
+        assertThat(coordinator.run(request, attempt)).isInstanceOf(PhaseOutcome.Abandon.class);
         assertThat(builder.runs).isEmpty();
     }
 

@@ -10,6 +10,12 @@ public interface ImageCatalog {
     /** Images in {@code location} that carry every one of {@code tags}, owned by this account/project. */
     List<CloudImage> findImages(String location, Map<String, String> tags);
 
+    /**
+     * Images in {@code location} with exactly this name, owned by this account/project, whatever their tags: finds
+     * an image whose creator died before tagging it (the name is chosen up front, the tags come after).
+     */
+    List<CloudImage> findImagesByName(String location, String name);
+
     /** Removes the image and its snapshots. Removing an image that is already gone is not an error. */
     void deleteImage(String location, String imageId);
 

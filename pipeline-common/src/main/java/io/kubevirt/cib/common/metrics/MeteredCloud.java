@@ -39,6 +39,11 @@ public final class MeteredCloud implements ImageCatalog, InstanceFleet {
     }
 
     @Override
+    public List<CloudImage> findImagesByName(String location, String name) {
+        return timed("findImagesByName", () -> images.findImagesByName(location, name));
+    }
+
+    @Override
     public void deleteImage(String location, String imageId) {
         timed("deleteImage", () -> {
             images.deleteImage(location, imageId);

@@ -47,6 +47,19 @@ public abstract class ImageCatalogContract {
     }
 
     @Test
+    void findsImagesByExactNameWhateverTheirTags() {
+        String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        String wanted = fixture().seedImage(location(), "img-" + build, Map.of("purpose", "contract"));
+        fixture().seedImage(location(), "img-" + build + "-longer", Map.of("purpose", "contract"));
+        fixture().seedImage(otherLocation(), "img-" + build + "-elsewhere", Map.of("purpose", "contract"));
+
+        assertThat(catalog().findImagesByName(location(), "img-" + build)).extracting(CloudImage::id)
+                .containsExactly(wanted);
+        assertThat(catalog().findImagesByName(location(), "img-" + build + "-elsewhere")).isEmpty();
+        assertThat(catalog().findImagesByName(location(), "img-" + build + "-*")).isEmpty();
+    }
+
+    @Test
     void deletedImageIsGoneAndDeletingAgainIsNotAnError() {
         String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
         String id = fixture().seedImage(location(), "img-" + build, Map.of(ResourceTags.BUILD_ID, build));

@@ -32,6 +32,15 @@ public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture 
     }
 
     @Override
+    public List<CloudImage> findImagesByName(String location, String name) {
+        calls.add("findImagesByName " + name);
+        return images.values().stream()
+                .filter(i -> i.location().equals(location))
+                .filter(i -> name.equals(i.name()))
+                .toList();
+    }
+
+    @Override
     public void deleteImage(String location, String imageId) {
         calls.add("deleteImage " + imageId);
         images.remove(imageId);
@@ -118,6 +127,14 @@ public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture 
         String id = String.format("ami-%017x", ids.incrementAndGet());
         String snapshot = String.format("snap-%017x", ids.incrementAndGet());
         images.put(id, new CloudImage(id, name, location, CloudImage.State.AVAILABLE, tags, List.of(snapshot)));
+        return id;
+    }
+
+    /** An image in any state, e.g. what a creator left when it died between CreateImage and CreateTags. */
+    public String seedImage(String location, String name, Map<String, String> tags, CloudImage.State state) {
+        String id = seedImage(location, name, tags);
+        images.computeIfPresent(id, (k, i) -> new CloudImage(i.id(), i.name(), i.location(), state, i.tags(),
+                i.snapshotIds()));
         return id;
     }
 
