@@ -138,20 +138,30 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
         return rawImage(imageId).filter(image -> !isDeleting(image)).map(image -> toCloudImage(location, image));
     }
 
-    /**
-     * images.setLabels with the merged labels and the fingerprint they were read with (setLabels replaces all
-     * labels; the fingerprint makes GCE refuse it if they changed since). On 412 it reads again and retries.
-     */
+    /** Merges: labels not named in {@code tags} stay. */
     @Override
     public void tagImage(String location, String imageId, Map<String, String> tags) {
-        Objects.requireNonNull(imageId, "imageId");
         Map<String, String> wanted = GceLabels.toLabels(tags);
+        updateLabels(imageId, labels -> labels.putAll(wanted));
+    }
+
+    @Override
+    public void untagImage(String location, String imageId, Collection<String> keys) {
+        updateLabels(imageId, labels -> labels.keySet().removeAll(keys));
+    }
+
+    /**
+     * images.setLabels replaces all labels: read them with their fingerprint, change them, write them back (GCE
+     * refuses the write with 412 if they changed since). On 412 it reads again and retries.
+     */
+    private void updateLabels(String imageId, java.util.function.Consumer<Map<String, String>> change) {
+        Objects.requireNonNull(imageId, "imageId");
         String operation = "images.setLabels(" + imageId + ") in project " + project();
         for (int attempt = 1; ; attempt++) {
             Image image = rawImage(imageId).orElseThrow(() ->
                     new CloudException("GCE " + operation + " failed: image not found", false, null));
             Map<String, String> merged = new LinkedHashMap<>(image.getLabelsMap());
-            merged.putAll(wanted);
+            change.accept(merged);
             if (merged.equals(image.getLabelsMap())) {
                 return;
             }
