@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 
 /**
  * {@link Waiter} on SmallRye Fault Tolerance's retry (exponential backoff, a total budget), plus what it lacks:
@@ -61,6 +62,7 @@ public final class GuardedWaiter implements Waiter {
 
         Thread waiting = Thread.currentThread();
         AtomicBoolean inside = new AtomicBoolean(true);
+        AtomicBoolean lastEmpty = new AtomicBoolean();
         Timer.Sample sample = Timer.start(meters);
         String result = "failed";
         try (Attempt.Registration ignored = attempt.onCancel(() -> {
@@ -74,10 +76,22 @@ public final class GuardedWaiter implements Waiter {
                 if (attempt.cancelled()) {
                     throw new Cancelled();
                 }
-                return action.get();
+                lastEmpty.set(false);
+                T answer = action.get();
+                lastEmpty.set(answer instanceof Optional<?> o && o.isEmpty());
+                return answer;
             });
             result = value instanceof Optional<?> o && o.isEmpty() ? "exhausted" : "met";
             return (T) value;
+        } catch (FaultToleranceException e) {
+            // The retry gives up on an unwanted result by throwing; until() promises empty when the budget is spent.
+            if (retryEmpty && lastEmpty.get() && !attempt.cancelled()
+                    && e.getClass() == FaultToleranceException.class) {
+                result = "exhausted";
+                return (T) Optional.empty();
+            }
+            result = attempt.cancelled() ? "cancelled" : "failed";
+            throw attempt.cancelled() ? new Cancelled() : e;
         } catch (InterruptedException | Cancelled e) {
             result = "cancelled";
             throw new Cancelled();

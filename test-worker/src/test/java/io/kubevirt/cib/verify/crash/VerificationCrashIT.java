@@ -139,7 +139,7 @@ class VerificationCrashIT {
                         .contains("terminating instances of an interrupted earlier attempt: [" + firstInstance + "]");
                 assertThat(proxy.requests("RunInstances") - launchesBefore).as("one launch per attempt").isEqualTo(2);
                 assertThat(ec2.getImage(REGION, ami).orElseThrow().tags())
-                        .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(built.id()));
+                        .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.idValue(built.id()));
                 System.out.printf("crash IT: kill -> image.verified %.1f s, total %.1f s%n",
                         (resultAt - killedAt) / 1e9, (System.nanoTime() - started) / 1e9);
             }

@@ -114,7 +114,7 @@ class VerificationFlowTest {
                 "default-storage-class", "datavolume-import", "vmi-running", "guest-booted", "cleanup");
         assertThat(verified.checks()).allSatisfy(c -> assertThat(c.status()).isEqualTo(ImageVerified.CheckStatus.PASSED));
         assertThat(verified.foundVersions()).isNotNull();
-        assertThat(imageTags(cloud, image)).containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1-8-2")
+        assertThat(imageTags(cloud, image)).containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1.8.2")
                 .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "passed");
         assertNoLiveInstance(cloud, buildId);
     }
