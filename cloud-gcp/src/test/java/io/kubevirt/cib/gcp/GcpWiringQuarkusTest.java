@@ -27,7 +27,6 @@ class GcpWiringQuarkusTest {
             // a worker provides); this test is about the GCP producer and needs neither them, a broker nor Docker.
             return Map.of("quarkus.devservices.enabled", "false",
                     "quarkus.kafka.devservices.enabled", "false",
-                    "mp.messaging.outgoing.pipeline-events.enabled", "false",
                     "quarkus.arc.exclude-types", "io.kubevirt.cib.common.**");
         }
     }
