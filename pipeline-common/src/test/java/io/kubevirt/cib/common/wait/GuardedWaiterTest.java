@@ -46,6 +46,14 @@ class GuardedWaiterTest {
     }
 
     @Test
+    void aMaxDelayAboveTheBudgetIsJustACapNeverReached() {
+        WaitPolicy capAboveBudget = new WaitPolicy(Duration.ofMillis(5), Duration.ofSeconds(30), Duration.ofMillis(100));
+
+        assertThat(waiter.until("capped", capAboveBudget, Attempt.uncancellable("e"), e -> false, Optional::empty))
+                .isEmpty();
+    }
+
+    @Test
     void retryingThrowsTheLastTransientFailureWhenTheBudgetIsSpent() {
         assertThatThrownBy(() -> waiter.retrying("throttled", QUICK, Attempt.uncancellable("e"),
                 e -> e instanceof IllegalStateException, () -> {

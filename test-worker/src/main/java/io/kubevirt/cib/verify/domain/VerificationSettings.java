@@ -27,13 +27,14 @@ public record VerificationSettings(
     /** Host keys are polled from every 2 s up to every 30 s, for {@code wait}. */
     public static WaitPolicy hostKeyPolicy(Duration wait) {
         Duration first = Duration.ofSeconds(2).compareTo(wait) < 0 ? Duration.ofSeconds(2) : wait.dividedBy(2);
-        return new WaitPolicy(first, Duration.ofSeconds(30).compareTo(first) > 0 ? Duration.ofSeconds(30) : first,
-                wait);
+        Duration cap = Duration.ofSeconds(30).compareTo(wait) < 0 ? Duration.ofSeconds(30) : wait;
+        return new WaitPolicy(first, cap.compareTo(first) > 0 ? cap : first, wait);
     }
 
     /** Cloud calls and the final terminate are retried from every second up to every 15 s, for {@code budget}. */
     public static WaitPolicy retryPolicy(Duration budget) {
-        return new WaitPolicy(Duration.ofSeconds(1), Duration.ofSeconds(15), budget);
+        Duration cap = Duration.ofSeconds(15).compareTo(budget) < 0 ? Duration.ofSeconds(15) : budget;
+        return new WaitPolicy(Duration.ofSeconds(1), cap, budget);
     }
 
     /**
