@@ -224,7 +224,9 @@ class VerificationFlowTest {
 
     private Map<String, String> imageTags(Cloud cloud, String image) {
         return cloud == Cloud.AWS ? ec2.getImage(REGION, image).orElseThrow().tags()
-                : StandInTestResource.compute().image(PROJECT, image).orElseThrow().getLabelsMap();
+                // Through the adapter's one label encoding: both clouds then read the same spelling.
+                : io.kubevirt.cib.gcp.GceLabels.fromLabels(
+                        StandInTestResource.compute().image(PROJECT, image).orElseThrow().getLabelsMap());
     }
 
     private long launches(Cloud cloud) {
