@@ -197,6 +197,17 @@ public final class Ec2Cloud implements ImageCatalog, InstanceFleet, AutoCloseabl
     }
 
     @Override
+    public void untagImage(String location, String imageId, Collection<String> keys) {
+        Objects.requireNonNull(imageId, "imageId");
+        if (keys.isEmpty()) {
+            return;
+        }
+        // A tag given by key only is removed whatever its value; keys the image lacks are ignored by EC2.
+        List<Tag> tags = keys.stream().distinct().map(k -> Tag.builder().key(k).build()).toList();
+        call("DeleteTags(" + imageId + ")", location, ec2 -> ec2.deleteTags(r -> r.resources(imageId).tags(tags)));
+    }
+
+    @Override
     public List<CloudInstance> findInstances(String location, Map<String, String> tags) {
         List<Filter> filters = new ArrayList<>(tagFilters(tags));
         filters.add(Filter.builder().name("instance-state-name").values(LIVE_INSTANCE_STATES).build());

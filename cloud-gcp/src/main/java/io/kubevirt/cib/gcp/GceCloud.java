@@ -162,30 +162,41 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
         return rawImage(imageId).filter(image -> !isDeleting(image)).map(image -> toCloudImage(location, image));
     }
 
-    /**
-     * images.setLabels with the merged labels and the fingerprint they were read with (setLabels replaces all
-     * labels; the fingerprint makes GCE refuse it if they changed since). On 412 it reads again and retries.
-     */
+    /** Merges: labels not named in {@code tags} stay. */
     @Override
     public void tagImage(String location, String imageId, Map<String, String> tags) {
-        Objects.requireNonNull(imageId, "imageId");
         Map<String, String> wanted = GceLabels.toLabels(tags);
+        updateLabels(imageId, labels -> labels.putAll(wanted));
+    }
+
+    @Override
+    public void untagImage(String location, String imageId, Collection<String> keys) {
+        updateLabels(imageId, labels -> labels.keySet().removeAll(keys));
+    }
+
+    /**
+     * images.setLabels replaces all labels: read them with their fingerprint, change them, write them back (GCE
+     * refuses the write with 412 if they changed since). On 412 it reads again and retries.
+     */
+    private void updateLabels(String imageId, java.util.function.Consumer<Map<String, String>> change) {
+        Objects.requireNonNull(imageId, "imageId");
         String operation = "images.setLabels(" + imageId + ") in project " + project();
         try {
             waiter.retrying("gce-image-labels", LABEL_RETRY, Attempt.uncancellable(operation),
                     e -> e instanceof ApiException api && GceErrors.httpStatus(api) == 412,
-                    () -> setLabelsOnce(imageId, wanted, operation));
+                    () -> setLabelsOnce(imageId, change, operation));
         } catch (ApiException e) {
             throw GceErrors.translate(operation, e);
         }
     }
 
     /** One read-merge-write; a stale fingerprint leaves as the client's 412 ApiException. */
-    private void setLabelsOnce(String imageId, Map<String, String> wanted, String operation) {
+    private void setLabelsOnce(String imageId, java.util.function.Consumer<Map<String, String>> change,
+            String operation) {
         Image image = rawImage(imageId).orElseThrow(() ->
                 new CloudException("GCE " + operation + " failed: image not found", false, null));
         Map<String, String> merged = new LinkedHashMap<>(image.getLabelsMap());
-        merged.putAll(wanted);
+        change.accept(merged);
         if (merged.equals(image.getLabelsMap())) {
             return;
         }

@@ -8,12 +8,14 @@ import java.util.StringJoiner;
 import java.util.regex.Pattern;
 
 /**
- * Port tags as GCE labels. Keys must already be valid label keys (the pipeline's {@code cib-*} keys are). Values are
+ * Port tags as GCE labels: the one place where a tag value is fitted to GCE's label alphabet, so that the ports show
+ * the same value on both clouds ({@code ResourceTags} spells values once and leaves this to the adapter). Keys must
+ * already be valid label keys (the pipeline's {@code cib-*} keys are). Values are
  * stored through a reversible encoding, because GCE refuses label values outside {@code [a-z0-9_-]} (at most 63
  * characters) while the pipeline's tags include versions like {@code v1.8.2}:
  * <ul>
  * <li>{@code a-z}, {@code 0-9} and {@code -} stay as they are, so label-safe values (e.g. from
- * {@code ResourceTags.labelValue}) look the same in the console and in {@code gcloud --filter};</li>
+ * {@code ResourceTags.idValue}) look the same in the console and in {@code gcloud --filter};</li>
  * <li>every other character becomes {@code _hh} per UTF-8 byte ({@code v1.8.2} is stored as {@code v1_2e8_2e2});</li>
  * <li>{@code _} stays {@code _} unless two lowercase hex digits follow it, where it becomes {@code _5f}.</li>
  * </ul>

@@ -14,7 +14,7 @@ class GceLabelsTest {
     @Test
     void labelSafeValuesAreStoredAsTheyAre() {
         for (String value : new String[] {"", "b-42", "verify", "1767225600", "req_id", "a_b_c", "x_", "_y",
-            ResourceTags.labelValue("4B1D9C2E-7F1A-4E55-9A0B-0C1D2E3F4A5B")}) {
+            ResourceTags.idValue("4B1D9C2E-7F1A-4E55-9A0B-0C1D2E3F4A5B")}) {
             assertThat(GceLabels.encodeValue(value)).isEqualTo(value);
         }
     }

@@ -18,8 +18,13 @@ public enum EventType {
     RELEASE_PUBLISHED("release.published", ReleasePublished.class),
     RESOURCES_CLEANED("resources.cleaned", ResourcesCleaned.class);
 
-    /** Written into {@code schemaVersion} of every event this code produces. */
-    public static final String CURRENT_VERSION = "1.0";
+    /**
+     * Written into {@code schemaVersion} of every event this code produces. One minor version for the whole
+     * contract (the schemas are one file per major version): 1.1 added image.verified {@code retryable} and
+     * {@code failureKind}, image.built {@code gitCommit} and build.failed stage {@code worker}. Readers accept every
+     * 1.x; see events-schema/README.md.
+     */
+    public static final String CURRENT_VERSION = "1.1";
 
     private final String typeName;
     private final Class<? extends PipelineEvent> dataClass;

@@ -1,6 +1,9 @@
 package io.kubevirt.cib.events;
 
-/** One image exists and can be verified. {@code reused} marks an image found from an earlier attempt. */
+/**
+ * One image exists and can be verified. {@code reused} marks an image found from an earlier attempt;
+ * {@code gitCommit} (since 1.1, may be absent) names the commit of this repository it was built from.
+ */
 public record ImageBuilt(
         String schemaVersion,
         String buildId,
@@ -14,7 +17,16 @@ public record ImageBuilt(
         String cdiVersion,
         Double durationSeconds,
         String templateDigest,
+        String gitCommit,
         Boolean reused,
         String causedBy,
         String replayOf) implements PipelineEvent {
+
+    /** The 1.0 shape, without {@code gitCommit}: writers that do not know the commit yet. */
+    public ImageBuilt(String schemaVersion, String buildId, Cloud cloud, String region, String project, String imageId,
+            String imageName, String kubevirtVersion, String kubernetesVersion, String cdiVersion,
+            Double durationSeconds, String templateDigest, Boolean reused, String causedBy, String replayOf) {
+        this(schemaVersion, buildId, cloud, region, project, imageId, imageName, kubevirtVersion, kubernetesVersion,
+                cdiVersion, durationSeconds, templateDigest, null, reused, causedBy, replayOf);
+    }
 }

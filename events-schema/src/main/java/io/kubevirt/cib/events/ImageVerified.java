@@ -3,7 +3,10 @@ package io.kubevirt.cib.events;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
-/** The outcome of booting an image and running a VM on it, with each check's evidence. */
+/**
+ * The outcome of booting an image and running a VM on it, with each check's evidence. On a failure (since 1.1)
+ * {@code retryable} and {@code failureKind} say whether the image is to blame or running again could pass.
+ */
 public record ImageVerified(
         String schemaVersion,
         String buildId,
@@ -18,12 +21,24 @@ public record ImageVerified(
         String kubevirtVersion,
         String kubernetesVersion,
         FoundVersions foundVersions,
+        Boolean retryable,
+        FailureKind failureKind,
         String causedBy,
         String replayOf) implements PipelineEvent {
 
     public enum Outcome {
         @JsonProperty("passed") PASSED,
         @JsonProperty("failed") FAILED
+    }
+
+    /** Whose fault a failure was. */
+    public enum FailureKind {
+        /** The image failed a check, or cannot be verified as given (missing, wrong host key): do not publish it. */
+        @JsonProperty("image") IMAGE,
+        /** Throttling, no capacity, SSH budget spent, cleanup not confirmed: verifying again may pass. */
+        @JsonProperty("transient") TRANSIENT,
+        /** The worker itself failed: an unexpected error, the attempt cap, its configuration. */
+        @JsonProperty("worker") WORKER
     }
 
     public record Check(String name, CheckStatus status, Long durationMillis, String evidence) {

@@ -21,9 +21,19 @@ public record ResourcesCleaned(
         @JsonProperty("sweep") SWEEP
     }
 
-    public record Resource(String kind, String id, String region) {
+    public record Resource(Kind kind, String id, String region) {
     }
 
-    public record FailedResource(String kind, String id, String region, String reason) {
+    public record FailedResource(Kind kind, String id, String region, String reason) {
+    }
+
+    /** What was (or could not be) removed. */
+    public enum Kind {
+        @JsonProperty("instance") INSTANCE,
+        @JsonProperty("image") IMAGE,
+        @JsonProperty("snapshot") SNAPSHOT,
+        @JsonProperty("disk") DISK,
+        @JsonProperty("security-group") SECURITY_GROUP,
+        @JsonProperty("key-pair") KEY_PAIR
     }
 }

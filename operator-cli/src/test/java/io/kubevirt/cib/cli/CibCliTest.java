@@ -80,7 +80,7 @@ class CibCliTest {
                 "i-0123456789abcdef0", outcome, outcome == ImageVerified.Outcome.FAILED ? "vmi never ran" : null,
                 List.of(new ImageVerified.Check("node-ready", ImageVerified.CheckStatus.PASSED, 1200L,
                         "node ip-10-0-0-12 Ready")),
-                "v1.8.2", "v1.35.0", new ImageVerified.FoundVersions("v1.35.0", "v1.8.2", "v1.64.0"), causedBy, null);
+                "v1.8.2", "v1.35.0", new ImageVerified.FoundVersions("v1.35.0", "v1.8.2", "v1.64.0"), null, null, causedBy, null);
     }
 
     private static BuildRequested requested(String build) {

@@ -28,7 +28,7 @@ class BuildBoardTest {
         assertThat(row.verify().cell(t0.plusSeconds(2472))).isEqualTo("running 1m00s");
 
         board.apply(new ImageVerified("1.0", "b1", Cloud.AWS, "us-west-1", null, "ami-0f1e2d3c4b5a69788", null,
-                ImageVerified.Outcome.FAILED, "no guest", List.of(), "v1.8.2", null, null, null, null),
+                ImageVerified.Outcome.FAILED, "no guest", List.of(), "v1.8.2", null, null, null, null, null, null),
                 t0.plusSeconds(2512));
         assertThat(row.verify().cell(t0.plusSeconds(9999))).isEqualTo("failed 1m40s");
         assertThat(board.render(t0.plusSeconds(2513))).contains("b1").contains("aws").contains("ok 40m12s")
@@ -42,7 +42,7 @@ class BuildBoardTest {
                 null, null, null, null, null);
         board.apply(built, t0);
         board.apply(new ImageVerified("1.0", "b2", Cloud.GCP, "us-central1-b", null, "img-1", null,
-                ImageVerified.Outcome.FAILED, "x", null, "v1.8.2", null, null, null, null), t0.plusSeconds(5));
+                ImageVerified.Outcome.FAILED, "x", null, "v1.8.2", null, null, null, null, null, null), t0.plusSeconds(5));
         board.apply(built, t0.plusSeconds(100));
         assertThat(board.rows().get(0).verify().cell(t0.plusSeconds(103))).isEqualTo("running 3s");
     }

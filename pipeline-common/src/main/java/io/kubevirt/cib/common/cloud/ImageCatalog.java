@@ -1,5 +1,6 @@
 package io.kubevirt.cib.common.cloud;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,4 +25,10 @@ public interface ImageCatalog {
 
     /** Adds (or overwrites) tags/labels on the image, e.g. the verified marker the publish phase looks for. */
     void tagImage(String location, String imageId, Map<String, String> tags);
+
+    /**
+     * Removes the tags/labels with these keys from the image, e.g. the verified marker after a failed verification.
+     * Keys the image does not carry are not an error; the other tags stay.
+     */
+    void untagImage(String location, String imageId, Collection<String> keys);
 }

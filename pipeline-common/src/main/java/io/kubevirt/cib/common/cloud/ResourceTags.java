@@ -6,8 +6,10 @@ import java.util.Map;
 
 /**
  * The tags (AWS) or labels (GCP) every resource the pipeline creates carries, so that a redelivered event can find
- * what an earlier attempt made, and a sweep can find anything left behind. Keys and values are chosen to be valid as
- * both AWS tags and GCP labels: lowercase, dashes, expiry as epoch seconds.
+ * what an earlier attempt made, and a sweep can find anything left behind. Keys are valid as both AWS tag keys and
+ * GCP label keys. Values are spelled once, here, the same on both clouds as the ports see them; the GCE adapter's
+ * {@code GceLabels} is the one place that maps a value onto GCE's label alphabet (reversibly), so nothing here
+ * lower-cases or replaces characters for GCP's sake. Expiry is epoch seconds.
  */
 public final class ResourceTags {
 
@@ -19,9 +21,15 @@ public final class ResourceTags {
     public static final String KUBEVIRT_VERSION = "cib-kubevirt-version";
     public static final String KUBERNETES_VERSION = "cib-kubernetes-version";
     public static final String CDI_VERSION = "cib-cdi-version";
-    /** On an image that passed verification: the KubeVirt version it was verified for (label-safe form). */
+    /** The verified marker ({@link VerifiedMarker}): the KubeVirt version the image passed for, as written. */
     public static final String VERIFIED_KUBEVIRT_VERSION = "cib-verified-kubevirt-version";
-    /** On a verified image: the image.built event whose verification passed (label-safe form). */
+    /** Verified marker: the build whose image passed. */
+    public static final String VERIFIED_BUILD_ID = "cib-verified-build-id";
+    /** Verified marker: the Packer template digest the image was built from ({@link VerifiedMarker#digestValue}). */
+    public static final String VERIFIED_TEMPLATE_DIGEST = "cib-verified-template-digest";
+    /** Verified marker: the commit of this repository the image was built from. */
+    public static final String VERIFIED_GIT_COMMIT = "cib-verified-git-commit";
+    /** Verified marker: the image.built event whose verification passed ({@link #idValue}). */
     public static final String VERIFIED_BY = "cib-verified-by";
     public static final String VERIFIED_AT = "cib-verified-at";
     /** On an image: the last image.built event whose verification finished (label-safe), and how it ended. */
@@ -44,10 +52,23 @@ public final class ResourceTags {
         return Long.toString(expiry.getEpochSecond());
     }
 
-    /** Label-safe form of a request id: GCP label values allow at most 63 characters of [a-z0-9_-]. */
+    /** The longest value any cloud keeps (GCE labels: 63); longer values are refused by the adapters. */
+    public static final int MAX_VALUE_LENGTH = 63;
+
+    /**
+     * An event id as a tag value. Ids may be 200 characters of anything; tagged resources are found again by
+     * comparing this form, so it must be short and stable: lower case, {@code [a-z0-9_-]}, at most
+     * {@link #MAX_VALUE_LENGTH}. (A pipeline event id, a lowercase UUID, stays as it is.)
+     */
+    public static String idValue(String eventId) {
+        String safe = eventId.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
+        return safe.length() <= MAX_VALUE_LENGTH ? safe : safe.substring(0, MAX_VALUE_LENGTH);
+    }
+
+    /** @deprecated an event id's tag form is {@link #idValue}; other values are written as they are. */
+    @Deprecated
     public static String labelValue(String value) {
-        String safe = value.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
-        return safe.length() <= 63 ? safe : safe.substring(0, 63);
+        return idValue(value);
     }
 
     public enum Phase {

@@ -65,6 +65,14 @@ public final class MeteredCloud implements ImageCatalog, InstanceFleet {
     }
 
     @Override
+    public void untagImage(String location, String imageId, Collection<String> keys) {
+        timed("untagImage", () -> {
+            images.untagImage(location, imageId, keys);
+            return null;
+        });
+    }
+
+    @Override
     public List<CloudInstance> findInstances(String location, Map<String, String> tags) {
         return timed("findInstances", () -> instances.findInstances(location, tags));
     }

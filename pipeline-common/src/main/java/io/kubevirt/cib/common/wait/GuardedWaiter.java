@@ -55,7 +55,10 @@ public final class GuardedWaiter implements Waiter {
                 .jitter(0, ChronoUnit.MILLIS)
                 .whenException(e -> !(e instanceof Cancelled) && transientFailure.test(e))
                 .onRetry(retries::increment)
-                .withExponentialBackoff().factor(2).maxDelay(policy.maxDelay().toMillis(), ChronoUnit.MILLIS).done();
+                .withExponentialBackoff().factor(2)
+                // SmallRye refuses a max delay not below the budget, which WaitPolicy allows (a cap never reached).
+                .maxDelay(Math.min(policy.maxDelay().toMillis(), policy.budget().toMillis() - 1), ChronoUnit.MILLIS)
+                .done();
         if (retryEmpty) {
             retry = retry.whenResult(r -> r instanceof Optional<?> o && o.isEmpty() && !attempt.cancelled());
         }
@@ -78,7 +81,9 @@ public final class GuardedWaiter implements Waiter {
                     throw new Cancelled();
                 }
                 try {
-                    return action.get();
+                    Object answer = action.get();
+                    lastFailure.set(null);
+                    return answer;
                 } catch (RuntimeException e) {
                     lastFailure.set(e);
                     throw e;

@@ -3,6 +3,8 @@ package io.kubevirt.cib.common.cloud;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,28 @@ public abstract class ImageCatalogContract {
         assertThat(catalog().getImage(location(), id)).hasValueSatisfying(image -> assertThat(image.tags())
                 .containsEntry(ResourceTags.BUILD_ID, build)
                 .containsEntry("cib-verified-kubevirt-version", "v1.8.2"));
+    }
+
+    @Test
+    void untaggingRemovesOnlyTheGivenKeysAndMissingKeysAreNoError() {
+        String build = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = fixture().seedImage(location(), "img-" + build, Map.of(ResourceTags.BUILD_ID, build));
+        VerifiedMarker marker = new VerifiedMarker(build, "v1.8.2-rc.1",
+                "sha256:" + "0123456789abcdef".repeat(4), "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                "4B1D9C2E-7F1A-4E55-9A0B-0C1D2E3F4A5B", Instant.parse("2026-11-24T10:00:00Z"));
+        catalog().tagImage(location(), id, marker.tags());
+        // What a publisher reads back through the port is what was written, on every cloud.
+        assertThat(VerifiedMarker.read(catalog().getImage(location(), id).orElseThrow().tags()))
+                .hasValueSatisfying(read -> assertThat(read.vouchesFor(build, "v1.8.2-rc.1",
+                        "sha256:" + "0123456789abcdef".repeat(4), "9fceb02d0ae598e95dc970b74767f19372d61af8"))
+                        .isTrue());
+
+        catalog().untagImage(location(), id, VerifiedMarker.KEYS);
+        catalog().untagImage(location(), id, List.of("cib-never-set"));
+
+        assertThat(catalog().getImage(location(), id)).hasValueSatisfying(image -> assertThat(image.tags())
+                .containsEntry(ResourceTags.BUILD_ID, build)
+                .doesNotContainKeys(VerifiedMarker.KEYS.toArray(String[]::new)));
     }
 
     @Test

@@ -82,6 +82,16 @@ public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture 
     }
 
     @Override
+    public void untagImage(String location, String imageId, java.util.Collection<String> keys) {
+        calls.add("untagImage " + imageId);
+        images.computeIfPresent(imageId, (k, i) -> {
+            Map<String, String> kept = new java.util.HashMap<>(i.tags());
+            kept.keySet().removeAll(keys);
+            return new CloudImage(i.id(), i.name(), i.location(), i.state(), kept, i.snapshotIds());
+        });
+    }
+
+    @Override
     public CloudInstance launch(LaunchSpec spec) {
         calls.add("launch " + spec.imageId());
         CloudInstance existing = launchesByToken.get(spec.idempotencyToken());

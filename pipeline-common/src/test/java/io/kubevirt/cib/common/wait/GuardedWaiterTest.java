@@ -88,4 +88,21 @@ class GuardedWaiterTest {
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
         assertThat(meters.timer("cib.wait", "what", "ssh", "result", "cancelled").count()).isEqualTo(1);
     }
+
+    @Test
+    void aMaxDelayAboveTheBudgetIsJustACapNeverReached() {
+        WaitPolicy capAboveBudget = new WaitPolicy(Duration.ofMillis(5), Duration.ofSeconds(30), Duration.ofMillis(100));
+
+        assertThat(waiter.until("capped", capAboveBudget, Attempt.uncancellable("e"), e -> false, Optional::empty))
+                .isEmpty();
+    }
+
+    @Test
+    void retryingThrowsTheLastTransientFailureWhenTheBudgetIsSpent() {
+        WaitPolicy short_ = new WaitPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(200));
+        assertThatThrownBy(() -> waiter.retrying("throttled", short_, Attempt.uncancellable("e"),
+                e -> e instanceof IllegalStateException, () -> {
+                    throw new IllegalStateException("throttled");
+                })).isInstanceOf(IllegalStateException.class).hasMessage("throttled");
+    }
 }

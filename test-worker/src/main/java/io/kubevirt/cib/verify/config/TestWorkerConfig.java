@@ -21,6 +21,17 @@ public interface TestWorkerConfig {
     /** How long a booted instance may take to report its SSH host keys through the cloud. */
     Duration hostKeyWait();
 
+    /** How long a cloud call that fails retryably (throttling, no capacity, a timed-out launch) is retried. */
+    @WithDefault("2m")
+    Duration cloudRetryBudget();
+
+    /**
+     * How long the final terminate is retried. It also runs after a cancel, so it must fit in
+     * {@code cib.messaging.revoke-grace} (and the pod's termination grace).
+     */
+    @WithDefault("2m")
+    Duration cleanupBudget();
+
     /** Expiry tag on verification instances, for the sweep should this worker die mid-run. */
     Duration instanceLifetime();
 

@@ -12,6 +12,14 @@ public interface RemoteShell extends AutoCloseable {
      */
     ExecResult run(String command, String stdin, Duration timeout, Consumer<String> lines) throws SshUnavailableException;
 
+    /**
+     * Stops whatever runs now, from another thread (the attempt was cancelled): tells the remote command to stop and
+     * drops the connection, so that {@link #run} returns soon. Must not block. The shell is unusable afterwards.
+     */
+    default void abort() {
+        close();
+    }
+
     @Override
     void close();
 

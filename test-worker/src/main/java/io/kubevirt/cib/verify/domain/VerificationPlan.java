@@ -2,6 +2,7 @@ package io.kubevirt.cib.verify.domain;
 
 import io.kubevirt.cib.common.cloud.LaunchSpec;
 import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.cloud.VerifiedMarker;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.ImageBuilt;
@@ -26,37 +27,36 @@ public record VerificationPlan(
         String imageId,
         String kubevirtVersion,
         String kubernetesVersion,
+        String templateDigest,
+        String gitCommit,
         Instant expiresAt) {
 
     public static VerificationPlan of(Envelope<ImageBuilt> event, VerificationSettings settings, Instant now) {
         ImageBuilt built = event.data();
         return new VerificationPlan(built.buildId(), event.id(), built.cloud(), built.region(), built.project(),
                 built.imageId(),
-                built.kubevirtVersion(), built.kubernetesVersion(), now.plus(settings.instanceLifetime()));
+                built.kubevirtVersion(), built.kubernetesVersion(), built.templateDigest(), built.gitCommit(),
+                now.plus(settings.instanceLifetime()));
     }
 
     /** Finds this verification's instance again. */
     public Map<String, String> requestTags() {
-        return ResourceTags.forRequest(buildId, ResourceTags.labelValue(requestId), ResourceTags.Phase.VERIFY);
+        return ResourceTags.forRequest(buildId, ResourceTags.idValue(requestId), ResourceTags.Phase.VERIFY);
     }
 
     public LaunchSpec launchSpec(VerificationSettings.Launch launch, SshIdentity identity) {
         Map<String, String> tags = new LinkedHashMap<>(requestTags());
         tags.put(ResourceTags.EXPIRES_AT, ResourceTags.expiresAt(expiresAt));
-        tags.put(ResourceTags.KUBEVIRT_VERSION, ResourceTags.labelValue(kubevirtVersion));
+        tags.put(ResourceTags.KUBEVIRT_VERSION, kubevirtVersion);
         return new LaunchSpec(location, imageId, launch.machineType(), launch.diskSizeGb(), launch.subnet(),
                 launch.firewallGroups(), launch.sshUser(), identity.publicKeyLine(), tags,
                 idempotencyToken(identity),
                 launch.nestedVirtualization());
     }
 
-    /** What the publish phase looks for: this exact image passed a verification for this KubeVirt version. */
-    public Map<String, String> verifiedMarker(Instant at) {
-        Map<String, String> tags = new LinkedHashMap<>();
-        tags.put(ResourceTags.VERIFIED_KUBEVIRT_VERSION, ResourceTags.labelValue(kubevirtVersion));
-        tags.put(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(requestId));
-        tags.put(ResourceTags.VERIFIED_AT, ResourceTags.expiresAt(at));
-        return tags;
+    /** What the publish phase looks for: this exact image, of this build, template and commit, passed. */
+    public VerifiedMarker verifiedMarker(Instant at) {
+        return new VerifiedMarker(buildId, kubevirtVersion, templateDigest, gitCommit, requestId, at);
     }
 
     /** Short, DNS-label-safe id of this event's runs, for names on the instance (namespace, VM). */

@@ -61,8 +61,15 @@ public final class SshjConnector implements SshConnector {
 
     @Override
     public RemoteShell connect(SshTarget target) throws SshUnavailableException, HostKeyMismatchException {
-        PinnedHostKeys pins = PinnedHostKeys.parse(target.pinnedHostKeys());
         String where = target.host() + ":" + target.port();
+        PinnedHostKeys pins;
+        try {
+            pins = PinnedHostKeys.parse(target.pinnedHostKeys());
+        } catch (IllegalArgumentException e) {
+            // What the cloud reported cannot be pinned: nothing may be trusted, and asking again will not help.
+            throw new HostKeyMismatchException("the host keys the cloud reported for " + where
+                    + " cannot be used: " + e.getMessage());
+        }
 
         DefaultConfig config = new DefaultConfig();
         config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);

@@ -42,6 +42,8 @@ final class SshjRemoteShell implements RemoteShell {
     private final String where;
     private final Duration killAfter;
     private volatile boolean broken;
+    /** The command running now, for {@link #abort()}. */
+    private volatile Session.Command running;
 
     SshjRemoteShell(SSHClient client, String where, Duration killAfter) {
         this.client = client;
@@ -72,6 +74,11 @@ final class SshjRemoteShell implements RemoteShell {
                     + SshjConnector.describe(e), e);
         }
 
+        running = cmd;
+        if (broken) {
+            // Aborted while the command started: abort() may have missed it.
+            abortNow(cmd);
+        }
         Object lock = new Object();
         Consumer<String> serialized = line -> {
             synchronized (lock) {
@@ -183,6 +190,31 @@ final class SshjRemoteShell implements RemoteShell {
 
     private static long elapsedMs(long startedNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+    }
+
+    /**
+     * TERM to the remote command (sshd hands it to {@code timeout}, which passes it to the whole command's process
+     * group, so the script's EXIT trap cleans up), then the connection is dropped: the blocked {@link #run} returns at
+     * once. On a separate thread, because closing an sshj session can block for its timeout.
+     */
+    @Override
+    public void abort() {
+        broken = true;
+        Session.Command cmd = running;
+        Thread thread = new Thread(() -> abortNow(cmd), "cib-ssh-abort");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void abortNow(Session.Command cmd) {
+        if (cmd != null) {
+            try {
+                cmd.signal(Signal.TERM);
+            } catch (IOException | RuntimeException ignored) {
+                // Not every server accepts signals; dropping the connection (and the remote timeout) still ends it.
+            }
+        }
+        SshjConnector.closeQuietly(client);
     }
 
     @Override

@@ -19,7 +19,9 @@ import io.kubevirt.cib.verify.domain.SshTarget;
 import io.kubevirt.cib.verify.domain.SshUnavailableException;
 import io.kubevirt.cib.verify.domain.VerificationCoordinator;
 import io.kubevirt.cib.verify.domain.VerificationSettings;
-import io.kubevirt.cib.verify.domain.run.SshWait;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.kubevirt.cib.verify.domain.run.VerificationScriptRun;
 import io.kubevirt.cib.verify.ssh.SshGuestVerifier;
 import io.kubevirt.cib.verify.ssh.SshKeyPairs;
@@ -140,14 +142,44 @@ class VerificationOverheadBenchmark {
             return new TimedShell(shell);
         };
         // The %test profile's script settings; the stand-in answers at once, so the poll interval sets its pace.
-        SshGuestVerifier verifier = new SshGuestVerifier(timed,
-                new SshWait.Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(10)),
+        // Counts the host-key polls the coordinator waits for (cib.wait.retries of its host-key wait).
+        SimpleMeterRegistry meters = new SimpleMeterRegistry() {
+            @Override
+            protected io.micrometer.core.instrument.Counter newCounter(io.micrometer.core.instrument.Meter.Id id) {
+                io.micrometer.core.instrument.Counter counter = super.newCounter(id);
+                if (!"verify-host-keys".equals(id.getTag("what"))) {
+                    return counter;
+                }
+                return new io.micrometer.core.instrument.Counter() {
+                    @Override
+                    public void increment(double amount) {
+                        sleeps.incrementAndGet();
+                        counter.increment(amount);
+                    }
+
+                    @Override
+                    public double count() {
+                        return counter.count();
+                    }
+
+                    @Override
+                    public Id getId() {
+                        return counter.getId();
+                    }
+                };
+            }
+        };
+        GuardedWaiter waiter = new GuardedWaiter(meters);
+        SshGuestVerifier verifier = new SshGuestVerifier(timed, waiter,
+                new WaitPolicy(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(10)),
                 runId -> VerificationScriptRun.shipped(VerificationScriptRun.Settings.forRun(runId)
                         .withStepTimeouts(VerificationScriptRun.StepTimeouts.all(Duration.ofSeconds(10)))
                         .withPollInterval(Duration.ofMillis(200))));
         VerificationSettings.Launch launch = new VerificationSettings.Launch("t3.micro", 50, Optional.empty(),
                 List.of(), StandInInstance.USER, false);
-        VerificationSettings settings = new VerificationSettings(launch, launch, Duration.ofMinutes(10),
+        VerificationSettings settings = new VerificationSettings(launch, launch,
+                VerificationSettings.hostKeyPolicy(Duration.ofMinutes(10)), VerificationSettings.retryPolicy(
+                        Duration.ofMinutes(1)), VerificationSettings.retryPolicy(Duration.ofMinutes(1)),
                 Duration.ofHours(3), Optional.of(StandInInstance.HOST + ":" + sshPort));
         return new VerificationCoordinator(Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)),
                 verifier,
@@ -157,11 +189,7 @@ class VerificationOverheadBenchmark {
                     current.keygen += System.nanoTime() - start;
                     return identity;
                 },
-                settings, Clock.systemUTC(),
-                duration -> {
-                    sleeps.incrementAndGet();
-                    Thread.sleep(duration.toMillis());
-                },
+                settings, Clock.systemUTC(), waiter,
                 (buildId, line) -> {
                     synchronized (workerLog) {
                         workerLog.add(buildId + ": " + line);

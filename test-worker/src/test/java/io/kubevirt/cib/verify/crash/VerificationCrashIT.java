@@ -65,6 +65,9 @@ class VerificationCrashIT {
     private static final String IMAGE_BUILT = EventType.IMAGE_BUILT.topic();
     private static final String IMAGE_VERIFIED = EventType.IMAGE_VERIFIED.topic();
 
+    /** A credential only this test configures, so that finding it anywhere proves a leak. */
+    private static final String SECRET_KEY = "cibCrashItSecret" + UUID.randomUUID().toString().replace("-", "");
+
     private static KafkaBroker broker;
     private static MotoServer moto;
     private static SlowCloudProxy proxy;
@@ -115,7 +118,11 @@ class VerificationCrashIT {
                 first.kill();
             }
             long killedAt = System.nanoTime();
-            assertThat(stream.records(IMAGE_VERIFIED, r -> buildId.equals(r.key()), Duration.ZERO))
+            // Read the topics for a while from the beginning: the same read must find the image.built that is
+            // known to be there, or an empty image.verified would prove nothing.
+            assertThat(stream.records(IMAGE_BUILT, r -> buildId.equals(r.key()), Duration.ofSeconds(2)))
+                    .as("the read sees this build's records").hasSize(1);
+            assertThat(stream.records(IMAGE_VERIFIED, r -> buildId.equals(r.key()), Duration.ofSeconds(2)))
                     .as("no result before the restart").isEmpty();
             assertThat(instanceState(sdk, firstInstance)).as("the killed worker could not clean up")
                     .isEqualTo(InstanceStateName.RUNNING);
@@ -139,7 +146,12 @@ class VerificationCrashIT {
                         .contains("terminating instances of an interrupted earlier attempt: [" + firstInstance + "]");
                 assertThat(proxy.requests("RunInstances") - launchesBefore).as("one launch per attempt").isEqualTo(2);
                 assertThat(ec2.getImage(REGION, ami).orElseThrow().tags())
-                        .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(built.id()));
+                        .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.idValue(built.id()));
+                // The configured secret key reached neither log nor event.
+                String everything = Files.readString(logs.resolve("first.log")) + second.output()
+                        + stream.records(IMAGE_VERIFIED, r -> buildId.equals(r.key()), Duration.ofSeconds(1)).stream()
+                                .map(r -> r.value() + r.headers()).toList();
+                assertThat(everything).as("worker logs and events").doesNotContain(SECRET_KEY);
                 System.out.printf("crash IT: kill -> image.verified %.1f s, total %.1f s%n",
                         (resultAt - killedAt) / 1e9, (System.nanoTime() - started) / 1e9);
             }
@@ -177,7 +189,7 @@ class VerificationCrashIT {
     }
 
     private static Map<String, String> workerEnv() {
-        return Map.of("AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_REGION", REGION);
+        return Map.of("AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", REGION);
     }
 
     // --- moto --------------------------------------------------------------------------------------------------------

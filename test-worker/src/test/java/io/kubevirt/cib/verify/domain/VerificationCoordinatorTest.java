@@ -2,14 +2,18 @@ package io.kubevirt.cib.verify.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.kubevirt.cib.common.cloud.CloudException;
 import io.kubevirt.cib.common.cloud.CloudInstance;
 import io.kubevirt.cib.common.cloud.InMemoryCloud;
 import io.kubevirt.cib.common.cloud.LaunchSpec;
 import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.cloud.VerifiedMarker;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.Phase;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
@@ -17,10 +21,12 @@ import io.kubevirt.cib.events.ImageBuilt;
 import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.events.ImageVerified.Check;
 import io.kubevirt.cib.events.ImageVerified.CheckStatus;
+import io.kubevirt.cib.events.ImageVerified.FailureKind;
 import io.kubevirt.cib.events.ImageVerified.FoundVersions;
 import io.kubevirt.cib.verify.domain.run.VerificationReport;
 import io.kubevirt.cib.verify.ssh.SshKeyPairs;
 import io.kubevirt.cib.verify.testing.SecretScan;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,10 +40,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -53,13 +57,21 @@ class VerificationCoordinatorTest {
 
     private static final String REGION = "us-west-1";
     private static final Instant START = Instant.parse("2026-11-24T10:00:00Z");
-    private static final Duration HOST_KEY_WAIT = Duration.ofMinutes(10);
+    // Real waits through the pipeline's Waiter, with budgets short enough for a unit test.
+    private static final WaitPolicy HOST_KEYS = new WaitPolicy(Duration.ofMillis(10), Duration.ofMillis(40),
+            Duration.ofMillis(400));
+    private static final WaitPolicy CLOUD_CALLS = new WaitPolicy(Duration.ofMillis(5), Duration.ofMillis(20),
+            Duration.ofMillis(300));
+    private static final WaitPolicy CLEANUP = new WaitPolicy(Duration.ofMillis(5), Duration.ofMillis(20),
+            Duration.ofMillis(300));
+    private static final String DIGEST = "sha256:" + "3f5a0c1e9b7d2a4c".repeat(4);
+    private static final String COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8";
     private static final Duration LIFETIME = Duration.ofHours(3);
     private static final String HOST_KEY = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY= root@guest";
     private static final VerificationSettings SETTINGS = new VerificationSettings(
             new VerificationSettings.Launch("t3.micro", 50, Optional.of("subnet-0abc"), List.of("sg-0abc"), "cib", false),
             new VerificationSettings.Launch("e2-small", 40, Optional.empty(), List.of(), "cib", true),
-            HOST_KEY_WAIT, LIFETIME, Optional.empty());
+            HOST_KEYS, CLOUD_CALLS, CLEANUP, LIFETIME, Optional.empty());
     private static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
 
     private static final List<Check> PASSED_CHECKS = List.of(
@@ -76,9 +88,8 @@ class VerificationCoordinatorTest {
     private final FakeCloud cloud = new FakeCloud();
     private final ScriptedGuest guest = new ScriptedGuest();
     private final List<SshIdentity> identities = Collections.synchronizedList(new ArrayList<>());
-    private final List<Duration> sleeps = Collections.synchronizedList(new ArrayList<>());
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    private volatile Runnable onSleep = () -> { };
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private final VerificationCoordinator coordinator = new VerificationCoordinator(
             Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
@@ -87,14 +98,7 @@ class VerificationCoordinatorTest {
                 identities.add(identity);
                 return identity;
             },
-            SETTINGS, clock,
-            // Time passes only as the coordinator sleeps: waits are exact and the test never sleeps.
-            duration -> {
-                sleeps.add(duration);
-                clock.advance(duration);
-                onSleep.run();
-            },
-            (buildId, message) -> log.add(buildId + ": " + message));
+            SETTINGS, clock, new GuardedWaiter(meters), (buildId, message) -> log.add(buildId + ": " + message));
 
     // --- outcomes --------------------------------------------------------------------------------------------------
 
@@ -115,17 +119,21 @@ class VerificationCoordinatorTest {
         assertThat(verified.checks()).isEqualTo(PASSED_CHECKS);
         assertThat(verified.foundVersions()).isEqualTo(VERSIONS);
         assertThat(verified.kubevirtVersion()).isEqualTo("v1.8.2");
+        assertThat(verified.retryable()).isNull();
+        assertThat(verified.failureKind()).isNull();
         assertThat(imageTags(ami))
-                .containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1-8-2")
-                .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(event.id()))
+                .containsEntry(ResourceTags.VERIFIED_KUBEVIRT_VERSION, "v1.8.2")
+                .containsEntry(ResourceTags.VERIFIED_BUILD_ID, "b-1")
+                .containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.idValue(event.id()))
                 .containsEntry(ResourceTags.VERIFIED_AT, Long.toString(START.getEpochSecond()))
-                .containsEntry(ResourceTags.LAST_VERIFICATION, ResourceTags.labelValue(event.id()))
+                .containsEntry(ResourceTags.LAST_VERIFICATION, ResourceTags.idValue(event.id()))
                 .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "passed");
         // Verified while the instance was up, terminated afterwards.
         assertThat(guest.instanceAliveDuringRun).containsExactly(true);
         assertThat(instance.state()).isEqualTo(CloudInstance.State.TERMINATED);
-        assertThat(cloud.calls()).containsSubsequence("launch " + ami, "tagImage " + ami,
-                "terminate [" + instance.id() + "]");
+        // The marker comes only once the instance is gone: no outcome is announced with an instance still up.
+        assertThat(cloud.calls()).containsSubsequence("launch " + ami, "terminate [" + instance.id() + "]",
+                "tagImage " + ami);
         // The guest is reached at the instance's address as the image's user, trusting only the reported host key.
         SshTarget target = guest.targets.get(0);
         assertThat(target.host()).isEqualTo("127.0.0.1");
@@ -151,6 +159,8 @@ class VerificationCoordinatorTest {
         assertThat(verified.checks()).isEqualTo(checks);
         assertThat(verified.foundVersions()).isEqualTo(VERSIONS);
         assertThat(verified.instanceId()).isEqualTo(onlyInstance().id());
+        assertThat(verified.failureKind()).isEqualTo(FailureKind.IMAGE);
+        assertThat(verified.retryable()).isFalse();
         assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.VERIFIED_KUBEVIRT_VERSION, ResourceTags.VERIFIED_BY,
                 ResourceTags.VERIFIED_AT).containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "failed");
         assertNoLiveInstance();
@@ -168,8 +178,11 @@ class VerificationCoordinatorTest {
         assertThat(verified.reason()).isEqualTo("ssh: SSH did not come up within 2700 s (41 attempts); last: "
                 + "Connection refused");
         assertThat(verified.instanceId()).isNotNull();
-        assertThat(imageTags(ami)).doesNotContainKey(ResourceTags.VERIFIED_KUBEVIRT_VERSION)
-                .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "failed");
+        // Not the image's fault as far as anyone can tell: verifying again may pass, and nothing is recorded on it.
+        assertThat(verified.failureKind()).isEqualTo(FailureKind.TRANSIENT);
+        assertThat(verified.retryable()).isTrue();
+        assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.VERIFIED_KUBEVIRT_VERSION,
+                ResourceTags.LAST_VERIFICATION_OUTCOME);
         assertNoLiveInstance();
     }
 
@@ -193,27 +206,27 @@ class VerificationCoordinatorTest {
         cloud.reportHostKeysAtLaunch = false;
         cloud.console = "[  41.2] cloud-init[812]: running module ssh\n[  97.0] kubeadm[1200]: waiting for the kubelet";
 
+        long started = System.nanoTime();
         ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
-        assertThat(verified.reason()).contains("did not report SSH host keys within " + HOST_KEY_WAIT)
+        assertThat(verified.reason()).contains("did not report SSH host keys within " + HOST_KEYS.budget())
                 .contains("console tail:").contains("kubeadm[1200]: waiting for the kubelet");
         assertThat(guest.targets).isEmpty();
         assertNoLiveInstance();
-        // It waited the whole budget (not more than one pause beyond it), backing off from 2 s to at most 30 s.
-        Duration waited = Duration.between(START, clock.instant());
-        assertThat(waited).isGreaterThanOrEqualTo(HOST_KEY_WAIT).isLessThanOrEqualTo(HOST_KEY_WAIT.plusSeconds(30));
-        assertThat(sleeps.get(0)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(sleeps).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(30)));
-        assertThat(sleeps).contains(Duration.ofSeconds(30));
+        // It waited the whole budget, polling with the Waiter's backoff.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(HOST_KEYS.budget());
+        assertThat(cloud.hostKeyPolls.get()).isGreaterThan(3);
+        assertThat(meters.get("cib.wait").tag("what", "verify-host-keys").tag("result", "exhausted").timer()
+                .count()).isOne();
     }
 
     @Test
     void hostKeysReportedAfterAFewPollsAreUsed() {
         String ami = seedImage("b-1");
         cloud.reportHostKeysAtLaunch = false;
-        onSleep = () -> {
-            if (sleeps.size() == 3) {
+        cloud.onHostKeyPoll = polls -> {
+            if (polls == 3) {
                 cloud.reportHostKeys(cloud.allInstances().get(0).id(), List.of(HOST_KEY));
             }
         };
@@ -221,7 +234,7 @@ class VerificationCoordinatorTest {
         ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
 
         assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
-        assertThat(sleeps).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8));
+        assertThat(cloud.hostKeyPolls.get()).isEqualTo(4);
         assertThat(guest.targets.get(0).pinnedHostKeys()).containsExactly(HOST_KEY);
     }
 
@@ -240,11 +253,11 @@ class VerificationCoordinatorTest {
 
     @Test
     void theAddressOverrideIsWhereTheGuestIsReached() {
-        VerificationSettings overridden = new VerificationSettings(SETTINGS.aws(), SETTINGS.gcp(), HOST_KEY_WAIT,
-                LIFETIME, Optional.of("127.0.0.1:2222"));
+        VerificationSettings overridden = new VerificationSettings(SETTINGS.aws(), SETTINGS.gcp(), HOST_KEYS,
+                CLOUD_CALLS, CLEANUP, LIFETIME, Optional.of("127.0.0.1:2222"));
         VerificationCoordinator viaBastion = new VerificationCoordinator(
                 Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
-                () -> SshKeyPairs.generate("cib-verify"), overridden, clock, sleeps::add, (b, m) -> { });
+                () -> SshKeyPairs.generate("cib-verify"), overridden, clock, new GuardedWaiter(meters), (b, m) -> { });
 
         emitted(run(viaBastion, imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
 
@@ -309,7 +322,8 @@ class VerificationCoordinatorTest {
     void theSameEventHandledTwiceAfterAFailureReportsTheRecordedFailure() {
         String ami = seedImage("b-1");
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
-        guest.script = target -> new GuestVerifier.Unreachable("Connection refused");
+        guest.script = target -> new GuestVerifier.Verified(VerificationReport.failed(PASSED_CHECKS, VERSIONS,
+                "vmi-running: never Running"));
 
         run(coordinator, event);
         guest.script = target -> new GuestVerifier.Verified(PASSED);
@@ -318,47 +332,7 @@ class VerificationCoordinatorTest {
         assertThat(cloud.launches()).isEqualTo(1);
         assertThat(second.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(second.reason()).contains("recorded outcome");
-    }
-
-    @Test
-    void aConcurrentSecondDeliveryWaitsForTheFirstAndDoesNotLaunchAgain() throws Exception {
-        String ami = seedImage("b-1");
-        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
-        CountDownLatch verifying = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        guest.script = target -> {
-            verifying.countDown();
-            awaitLatch(release);
-            return new GuestVerifier.Verified(PASSED);
-        };
-        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
-            Thread thread = new Thread(r, "delivery-" + threads.size());
-            threads.add(thread);
-            return thread;
-        });
-        try {
-            Future<PhaseOutcome> first = pool.submit(() -> run(coordinator, event));
-            assertThat(verifying.await(10, TimeUnit.SECONDS)).isTrue();
-            Future<PhaseOutcome> second = pool.submit(() -> run(coordinator, event));
-            // Release the first only once the second is parked on the request's lock (or, were there no lock, has
-            // reached the guest itself: the assertions below then say what went wrong).
-            await().atMost(Duration.ofSeconds(10)).until(() -> guest.targets.size() > 1
-                    || threads.size() == 2 && threads.get(1).getState() == Thread.State.WAITING);
-            release.countDown();
-
-            ImageVerified one = emitted(first.get(10, TimeUnit.SECONDS));
-            ImageVerified two = emitted(second.get(10, TimeUnit.SECONDS));
-
-            assertThat(cloud.launches()).isEqualTo(1);
-            assertThat(guest.targets).hasSize(1);
-            assertThat(List.of(one.outcome(), two.outcome())).containsOnly(ImageVerified.Outcome.PASSED);
-            assertThat(one.instanceId()).isNotNull();
-            assertNoLiveInstance();
-        } finally {
-            release.countDown();
-            pool.shutdownNow();
-        }
+        assertThat(second.failureKind()).isEqualTo(FailureKind.IMAGE);
     }
 
     @Test
@@ -378,7 +352,7 @@ class VerificationCoordinatorTest {
         assertThat(specs).extracting(LaunchSpec::idempotencyToken).doesNotHaveDuplicates();
         assertThat(specs).extracting(LaunchSpec::sshPublicKey).doesNotHaveDuplicates();
         assertThat(guest.runIds).doesNotHaveDuplicates().hasSize(2);
-        assertThat(imageTags(ami)).containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.labelValue(replay.id()));
+        assertThat(imageTags(ami)).containsEntry(ResourceTags.VERIFIED_BY, ResourceTags.idValue(replay.id()));
     }
 
     @Test
@@ -404,10 +378,10 @@ class VerificationCoordinatorTest {
         assertThat(spec.nestedVirtualization()).isFalse();
         assertThat(spec.tags())
                 .containsEntry(ResourceTags.BUILD_ID, "b-1")
-                .containsEntry(ResourceTags.REQUEST_ID, ResourceTags.labelValue(event.id()))
+                .containsEntry(ResourceTags.REQUEST_ID, ResourceTags.idValue(event.id()))
                 .containsEntry(ResourceTags.PHASE, "verify")
                 .containsEntry(ResourceTags.EXPIRES_AT, Long.toString(START.plus(LIFETIME).getEpochSecond()))
-                .containsEntry(ResourceTags.KUBEVIRT_VERSION, "v1-8-2");
+                .containsEntry(ResourceTags.KUBEVIRT_VERSION, "v1.8.2");
         // Same event and key (an SDK retry of the one call): same token. A later attempt after a crash has a new key
         // and must not reuse the token, or AWS would hand back the instance that attempt just terminated.
         VerificationPlan later = VerificationPlan.of(event, SETTINGS, START.plus(Duration.ofHours(1)));
@@ -433,38 +407,201 @@ class VerificationCoordinatorTest {
         assertThat(cloud.allInstances()).hasSize(2).noneMatch(i -> i.state().isAlive());
     }
 
-    // --- stopping ----------------------------------------------------------------------------------------------------
+    // --- cancelled attempts (partition revoked, worker stopping) ---------------------------------------------------
 
     @Test
-    void stopDuringTheHostKeyWaitAbandonsAndStillTerminates() {
+    void aCancelDuringTheHostKeyWaitAbandonsAndStillTerminates() {
         String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        Attempt attempt = new Attempt(event.id(), 1);
         cloud.reportHostKeysAtLaunch = false;
-        onSleep = coordinator::stop;
+        cloud.onHostKeyPoll = polls -> attempt.cancel("partition revoked from this replica");
 
-        PhaseOutcome outcome = run(coordinator, imageBuilt("b-1", Cloud.AWS, ami));
+        PhaseOutcome outcome = coordinator.run(event, attempt);
 
         assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
-        assertThat(sleeps).hasSize(1);
+        assertThat(((PhaseOutcome.Abandon) outcome).why()).contains("partition revoked");
+        assertThat(cloud.hostKeyPolls.get()).isOne();
         assertThat(guest.targets).isEmpty();
         assertNoLiveInstance();
-        // Nothing recorded: the redelivery after the restart verifies for real.
+        // Nothing recorded: the redelivery where the input lands verifies for real.
         assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.LAST_VERIFICATION,
                 ResourceTags.VERIFIED_KUBEVIRT_VERSION);
     }
 
     @Test
-    void stopWhileTheGuestVerifiesAbandonsAndStillTerminates() {
+    void aCancelWhileTheGuestVerifiesAbandonsAndStillTerminates() {
         String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        Attempt attempt = new Attempt(event.id(), 1);
         guest.script = target -> {
-            coordinator.stop();
-            return new GuestVerifier.Unreachable("interrupted while waiting for ssh");
+            attempt.cancel("worker is stopping");
+            // What SshGuestVerifier answers once the cancel closed the connection under the script.
+            return new GuestVerifier.Verified(VerificationReport.failed(List.of(), VERSIONS, "SSH connection lost"));
         };
 
-        PhaseOutcome outcome = run(coordinator, imageBuilt("b-1", Cloud.AWS, ami));
+        PhaseOutcome outcome = coordinator.run(event, attempt);
+
+        assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
+        assertThat(guest.attempts).containsExactly(attempt);
+        assertNoLiveInstance();
+        assertThat(imageTags(ami)).doesNotContainKey(ResourceTags.LAST_VERIFICATION);
+    }
+
+    @Test
+    void aCancelWhileALaunchIsRetriedAbandonsAndTerminatesWhatTheLostCallStarted() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        Attempt attempt = new Attempt(event.id(), 1);
+        cloud.launchAndThenFail = new CloudException("RequestTimeout: the launch call timed out", true, null);
+        cloud.onLaunch = () -> attempt.cancel("worker is stopping");
+
+        PhaseOutcome outcome = coordinator.run(event, attempt);
 
         assertThat(outcome).isInstanceOf(PhaseOutcome.Abandon.class);
         assertNoLiveInstance();
+    }
+
+    // --- kill windows: launch and terminate retried, never acked into a leak ----------------------------------------
+
+    @Test
+    void aTimedOutLaunchThatStartedAnInstanceIsAdoptedNotLaunchedTwice() {
+        String ami = seedImage("b-1");
+        cloud.launchAndThenFail = new CloudException("RequestTimeout: the launch call timed out", true, null);
+
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(cloud.launches()).isOne();
+        assertThat(verified.instanceId()).isEqualTo(onlyInstance().id());
+        assertNoLiveInstance();
+        assertThat(log).anyMatch(line -> line.contains("adopting " + verified.instanceId()));
+    }
+
+    @Test
+    void aThrottledLaunchIsRetriedWithinTheBudget() {
+        String ami = seedImage("b-1");
+        cloud.launchFailures.add(new CloudException("RequestLimitExceeded", true, null));
+        cloud.launchFailures.add(new CloudException("RequestLimitExceeded", true, null));
+
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertThat(onlyInstance().state()).isEqualTo(CloudInstance.State.TERMINATED);
+    }
+
+    @Test
+    void aLaunchThrottledPastItsBudgetIsATransientRetryableFailure() {
+        String ami = seedImage("b-1");
+        cloud.launchFailure = new CloudException("InsufficientInstanceCapacity: no t3.micro in us-west-1a", true, null);
+
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.reason()).startsWith("cloud call failed: InsufficientInstanceCapacity");
+        assertThat(verified.failureKind()).isEqualTo(FailureKind.TRANSIENT);
+        assertThat(verified.retryable()).isTrue();
         assertThat(imageTags(ami)).doesNotContainKey(ResourceTags.LAST_VERIFICATION);
+    }
+
+    @Test
+    void aTerminateThatFailsForAWhileIsRetriedBeforeTheOutcome() {
+        String ami = seedImage("b-1");
+        cloud.terminateFailures.set(2);
+
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
+        assertNoLiveInstance();
+    }
+
+    @Test
+    void aTerminateThatKeepsFailingTurnsAPassIntoARetryableFailureAndNoMarker() {
+        String ami = seedImage("b-1");
+        cloud.terminateFailures.set(Integer.MAX_VALUE);
+
+        ImageVerified verified = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(verified.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
+        assertThat(verified.failureKind()).isEqualTo(FailureKind.TRANSIENT);
+        assertThat(verified.retryable()).isTrue();
+        assertThat(verified.reason()).contains("could not terminate " + verified.instanceId())
+                .contains("the verification had passed");
+        assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.VERIFIED_KUBEVIRT_VERSION,
+                ResourceTags.LAST_VERIFICATION);
+    }
+
+    // --- the marker --------------------------------------------------------------------------------------------------
+
+    @Test
+    void theMarkerNamesBuildVersionTemplateAndCommitAndAPublisherReadsItBack() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami, DIGEST, COMMIT);
+
+        emitted(run(coordinator, event));
+
+        VerifiedMarker marker = VerifiedMarker.read(imageTags(ami)).orElseThrow();
+        assertThat(marker.vouchesFor("b-1", "v1.8.2", DIGEST, COMMIT)).isTrue();
+        assertThat(marker.vouchesFor("b-1", "v1.8.2", "sha256:" + "0".repeat(64), COMMIT)).isFalse();
+        assertThat(marker.vouchesFor("b-1", "v1.8.3", DIGEST, COMMIT)).isFalse();
+        assertThat(marker.vouchesFor("b-1", "v1.8.2", DIGEST, null)).isFalse();
+        assertThat(imageTags(ami).values()).allSatisfy(v -> assertThat(v.length())
+                .isLessThanOrEqualTo(ResourceTags.MAX_VALUE_LENGTH));
+    }
+
+    @Test
+    void aLaterPassWithoutACommitLeavesNoCommitOfTheEarlierMarker() {
+        String ami = seedImage("b-1");
+        emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami, DIGEST, COMMIT)));
+
+        emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(imageTags(ami)).doesNotContainKeys(ResourceTags.VERIFIED_GIT_COMMIT,
+                ResourceTags.VERIFIED_TEMPLATE_DIGEST);
+        assertThat(VerifiedMarker.read(imageTags(ami)).orElseThrow().vouchesFor("b-1", "v1.8.2", null, null)).isTrue();
+    }
+
+    @Test
+    void aLaterFailedVerificationOfTheSameImageRemovesTheMarker() {
+        String ami = seedImage("b-1");
+        emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami, DIGEST, COMMIT)));
+        assertThat(VerifiedMarker.read(imageTags(ami))).isPresent();
+        guest.script = target -> new GuestVerifier.Verified(VerificationReport.failed(PASSED_CHECKS, VERSIONS,
+                "guest-booted: no login banner"));
+
+        ImageVerified failed = emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami, DIGEST, COMMIT)));
+
+        assertThat(failed.failureKind()).isEqualTo(FailureKind.IMAGE);
+        assertThat(VerifiedMarker.read(imageTags(ami))).isEmpty();
+        assertThat(imageTags(ami)).doesNotContainKeys(VerifiedMarker.KEYS.toArray(String[]::new))
+                .containsEntry(ResourceTags.LAST_VERIFICATION_OUTCOME, "failed");
+    }
+
+    @Test
+    void aTransientFailureLeavesAnEarlierMarkerAlone() {
+        String ami = seedImage("b-1");
+        emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+        guest.script = target -> new GuestVerifier.Unreachable("SSH did not come up within 2700 s");
+
+        emitted(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami)));
+
+        assertThat(VerifiedMarker.read(imageTags(ami))).isPresent();
+    }
+
+    @Test
+    void theWorkersOwnFailuresAreReportedAsWorkerFailures() {
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, seedImage("b-1"));
+
+        ImageVerified unexpected = (ImageVerified) coordinator.failure(event,
+                new Phase.Failure(Phase.Kind.UNEXPECTED, "unexpected NullPointerException", true));
+        ImageVerified capped = (ImageVerified) coordinator.failure(event,
+                new Phase.Failure(Phase.Kind.ATTEMPTS_EXHAUSTED, "the worker process died 3 times", false));
+
+        assertThat(unexpected.failureKind()).isEqualTo(FailureKind.WORKER);
+        assertThat(unexpected.retryable()).isTrue();
+        assertThat(capped.failureKind()).isEqualTo(FailureKind.WORKER);
+        assertThat(capped.retryable()).isFalse();
+        assertThat(capped.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
     }
 
     // --- bad input, cloud errors ---------------------------------------------------------------------------------
@@ -502,16 +639,9 @@ class VerificationCoordinatorTest {
 
         assertThat(failed.outcome()).isEqualTo(ImageVerified.Outcome.FAILED);
         assertThat(failed.reason()).isEqualTo("cloud call failed: InsufficientInstanceCapacity: no t3.micro in us-west-1a");
+        assertThat(failed.failureKind()).isEqualTo(FailureKind.WORKER);
+        assertThat(failed.retryable()).isFalse();
         assertThat(next.outcome()).isEqualTo(ImageVerified.Outcome.PASSED);
-    }
-
-    @Test
-    void aRetryableCloudErrorWhileStoppingIsAbandonedForRedelivery() {
-        String ami = seedImage("b-1");
-        coordinator.stop();
-        cloud.launchFailure = new CloudException("RequestLimitExceeded", true, null);
-
-        assertThat(run(coordinator, imageBuilt("b-1", Cloud.AWS, ami))).isInstanceOf(PhaseOutcome.Abandon.class);
     }
 
     // --- secrets ---------------------------------------------------------------------------------------------------
@@ -549,8 +679,13 @@ class VerificationCoordinatorTest {
     }
 
     private Envelope<ImageBuilt> imageBuilt(String buildId, Cloud where, String imageId) {
+        return imageBuilt(buildId, where, imageId, null, null);
+    }
+
+    private Envelope<ImageBuilt> imageBuilt(String buildId, Cloud where, String imageId, String digest,
+            String commit) {
         return Envelope.create(new ImageBuilt(EventType.CURRENT_VERSION, buildId, where, REGION, null, imageId,
-                "kubevirt-v1-8-2-" + buildId, "v1.8.2", "v1.35.0", "v1.64.0", 1.0, null, false,
+                "kubevirt-v1-8-2-" + buildId, "v1.8.2", "v1.35.0", "v1.64.0", 1.0, digest, commit, false,
                 UUID.randomUUID().toString(), null), URI.create("/cib/build-worker"), clock);
     }
 
@@ -589,15 +724,32 @@ class VerificationCoordinatorTest {
         volatile boolean launchWithoutAddress;
         volatile String console = "";
         volatile CloudException launchFailure;
+        final java.util.Queue<CloudException> launchFailures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** Starts the instance, then fails: a launch call whose answer was lost. Once. */
+        volatile CloudException launchAndThenFail;
+        volatile Runnable onLaunch = () -> { };
+        final AtomicInteger terminateFailures = new AtomicInteger();
+        final AtomicInteger hostKeyPolls = new AtomicInteger();
+        volatile java.util.function.IntConsumer onHostKeyPoll = polls -> { };
 
         @Override
         public CloudInstance launch(LaunchSpec spec) {
             if (launchFailure != null) {
                 throw launchFailure;
             }
+            CloudException queued = launchFailures.poll();
+            if (queued != null) {
+                throw queued;
+            }
             CloudInstance instance = super.launch(spec);
             if (reportHostKeysAtLaunch) {
                 reportHostKeys(instance.id(), List.of(HOST_KEY));
+            }
+            onLaunch.run();
+            CloudException lost = launchAndThenFail;
+            if (lost != null) {
+                launchAndThenFail = null;
+                throw lost;
             }
             return launchWithoutAddress ? new CloudInstance(instance.id(), instance.location(), instance.state(),
                     instance.tags()) : instance;
@@ -614,6 +766,21 @@ class VerificationCoordinatorTest {
             return console;
         }
 
+        @Override
+        public List<String> hostKeys(String location, String instanceId) {
+            List<String> keys = super.hostKeys(location, instanceId);
+            onHostKeyPoll.accept(hostKeyPolls.incrementAndGet());
+            return keys;
+        }
+
+        @Override
+        public void terminate(String location, java.util.Collection<String> instanceIds) {
+            if (terminateFailures.getAndUpdate(n -> n == Integer.MAX_VALUE ? n : Math.max(0, n - 1)) > 0) {
+                throw new CloudException("RequestLimitExceeded: TerminateInstances throttled", true, null);
+            }
+            super.terminate(location, instanceIds);
+        }
+
         long launches() {
             return calls().stream().filter(call -> call.startsWith("launch ")).count();
         }
@@ -624,10 +791,12 @@ class VerificationCoordinatorTest {
         final List<SshTarget> targets = Collections.synchronizedList(new ArrayList<>());
         final List<String> runIds = Collections.synchronizedList(new ArrayList<>());
         final List<Boolean> instanceAliveDuringRun = Collections.synchronizedList(new ArrayList<>());
+        final List<Attempt> attempts = Collections.synchronizedList(new ArrayList<>());
         volatile Function<SshTarget, Result> script = target -> new Verified(PASSED);
 
         @Override
-        public Result verify(SshTarget target, String runId, Consumer<String> lines) {
+        public Result verify(SshTarget target, String runId, Consumer<String> lines, Attempt attempt) {
+            attempts.add(attempt);
             targets.add(target);
             runIds.add(runId);
             instanceAliveDuringRun.add(cloud.allInstances().stream().anyMatch(i -> i.state().isAlive()));

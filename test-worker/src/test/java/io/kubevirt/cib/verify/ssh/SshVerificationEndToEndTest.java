@@ -6,13 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kubevirt.cib.events.ImageVerified.Check;
 import io.kubevirt.cib.events.ImageVerified.CheckStatus;
 import io.kubevirt.cib.events.ImageVerified.FoundVersions;
+import io.kubevirt.cib.verify.domain.GuestVerifier;
 import io.kubevirt.cib.verify.domain.HostKeyMismatchException;
 import io.kubevirt.cib.verify.domain.RemoteShell;
 import io.kubevirt.cib.verify.domain.SshConnector;
 import io.kubevirt.cib.verify.domain.SshIdentity;
 import io.kubevirt.cib.verify.domain.SshTarget;
 import io.kubevirt.cib.verify.domain.SshUnavailableException;
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.wait.GuardedWaiter;
 import io.kubevirt.cib.verify.domain.run.SshWait;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.kubevirt.cib.verify.domain.run.SshWaitExhaustedException;
 import io.kubevirt.cib.verify.domain.run.VerificationReport;
 import io.kubevirt.cib.verify.domain.run.VerificationScriptRun;
@@ -24,6 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -36,7 +43,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class SshVerificationEndToEndTest {
 
-    private static final SshWait.Backoff QUICK = new SshWait.Backoff(Duration.ofMillis(100), Duration.ofMillis(400),
+    private static final GuardedWaiter WAITER = new GuardedWaiter(new SimpleMeterRegistry());
+    private static final WaitPolicy QUICK = new WaitPolicy(Duration.ofMillis(100), Duration.ofMillis(400),
             Duration.ofSeconds(10));
     /** Small step timeouts so a step that never succeeds fails in seconds; the stand-in answers at once. */
     private static final StepTimeouts TIGHT = new StepTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
@@ -75,7 +83,8 @@ class SshVerificationEndToEndTest {
         try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).scenario(scenario).start()) {
             List<String> lines = Collections.synchronizedList(new ArrayList<>());
             VerificationReport report;
-            try (RemoteShell shell = new SshWait(sshj).await(instance.target(identity), QUICK)) {
+            try (RemoteShell shell = new SshWait(sshj, WAITER).await(instance.target(identity), QUICK,
+                    Attempt.uncancellable("e"))) {
                 report = VerificationScriptRun.shipped(VerificationScriptRun.Settings.forRun("build-" + scenario)
                         .withStepTimeouts(TIGHT).withPollInterval(Duration.ofMillis(100))).run(shell, lines::add);
             }
@@ -192,13 +201,55 @@ class SshVerificationEndToEndTest {
     }
 
     @Test
+    void aCancelledAttemptAbortsTheRunningScriptWithinSeconds() throws Exception {
+        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).scenario("vm-never-running")
+                .start()) {
+            Attempt attempt = new Attempt("e", 1);
+            SshGuestVerifier verifier = new SshGuestVerifier(sshj, WAITER, QUICK,
+                    runId -> VerificationScriptRun.shipped(VerificationScriptRun.Settings.forRun(runId)
+                            .withStepTimeouts(StepTimeouts.all(Duration.ofSeconds(60)))
+                            .withPollInterval(Duration.ofMillis(100))));
+            List<String> lines = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<GuestVerifier.Result> running = CompletableFuture.supplyAsync(() ->
+                    verifier.verify(instance.target(identity), "cancelled", lines::add, attempt));
+            long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (lines.stream().noneMatch(l -> l.contains("\"name\":\"datavolume-import\""))) {
+                assertThat(System.nanoTime()).as("the script never got to vmi-running").isLessThan(giveUp);
+                Thread.sleep(50);
+            }
+
+            long cancelled = System.nanoTime();
+            attempt.cancel("worker is stopping");
+            GuestVerifier.Result result = running.get(15, TimeUnit.SECONDS);
+
+            // Without the cancel, vmi-running would wait its whole 60 s.
+            assertThat((System.nanoTime() - cancelled) / 1_000_000).isLessThan(5_000L);
+            assertThat(result).isInstanceOfSatisfying(GuestVerifier.Verified.class,
+                    v -> assertThat(v.report().passed()).isFalse());
+        }
+    }
+
+    @Test
+    void aMalformedHostKeyFromTheCloudIsARejectedHostKeyNotAnException() {
+        SshGuestVerifier verifier = new SshGuestVerifier(sshj, WAITER, QUICK,
+                runId -> VerificationScriptRun.shipped(VerificationScriptRun.Settings.forRun(runId)));
+        SshTarget target = new SshTarget("127.0.0.1", 1, "cib", identity, List.of("ssh-ed25519"));
+
+        GuestVerifier.Result result = verifier.verify(target, "bad-key", line -> { }, Attempt.uncancellable("e"));
+
+        assertThat(result).isInstanceOfSatisfying(GuestVerifier.HostKeyRejected.class, r -> assertThat(r.reason())
+                .contains("host keys the cloud reported").contains("not an OpenSSH public key line"));
+    }
+
+    @Test
     void sshThatNeverComesUpGivesUpAfterTheBudgetWithTheReason() throws Exception {
         try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).neverListen().start()) {
             Counting connector = new Counting(sshj);
             long start = System.nanoTime();
 
-            assertThatThrownBy(() -> new SshWait(connector).await(instance.target(identity),
-                    new SshWait.Backoff(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMillis(1500))))
+            assertThatThrownBy(() -> new SshWait(connector, WAITER).await(instance.target(identity),
+                    new WaitPolicy(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMillis(1500)),
+                    Attempt.uncancellable("e")))
                     .isInstanceOfSatisfying(SshWaitExhaustedException.class, e -> {
                         assertThat(e.attempts()).isEqualTo(connector.attempts.get()).isGreaterThan(3);
                         assertThat(e.lastReason()).contains("Connection refused");
@@ -215,8 +266,9 @@ class SshVerificationEndToEndTest {
             Counting connector = new Counting(sshj);
             List<String> failures = new ArrayList<>();
 
-            try (RemoteShell shell = new SshWait(connector).await(instance.target(identity), QUICK,
-                    (attempt, next, reason) -> failures.add(reason.getMessage()))) {
+            try (RemoteShell shell = new SshWait(connector, WAITER).await(instance.target(identity), QUICK,
+                    Attempt.uncancellable("e"),
+                    (attempt, reason) -> failures.add(reason.getMessage()))) {
                 assertThat(shell.run("true", null, Duration.ofSeconds(5), l -> { }).exitCode()).isZero();
             }
             assertThat(connector.attempts.get()).isGreaterThan(2);
@@ -230,8 +282,9 @@ class SshVerificationEndToEndTest {
                 .authorizeAfter(Duration.ofMillis(1000)).start()) {
             List<String> failures = new ArrayList<>();
 
-            try (RemoteShell shell = new SshWait(sshj).await(instance.target(identity), QUICK,
-                    (attempt, next, reason) -> failures.add(reason.getMessage()))) {
+            try (RemoteShell shell = new SshWait(sshj, WAITER).await(instance.target(identity), QUICK,
+                    Attempt.uncancellable("e"),
+                    (attempt, reason) -> failures.add(reason.getMessage()))) {
                 assertThat(shell).isNotNull();
             }
             assertThat(failures).isNotEmpty().allMatch(f -> f.contains("SSH login as cib"));
@@ -244,7 +297,7 @@ class SshVerificationEndToEndTest {
                 .start()) {
             Counting connector = new Counting(sshj);
 
-            assertThatThrownBy(() -> new SshWait(connector).await(instance.target(identity), QUICK))
+            assertThatThrownBy(() -> new SshWait(connector, WAITER).await(instance.target(identity), QUICK, Attempt.uncancellable("e")))
                     .isInstanceOf(HostKeyMismatchException.class).hasMessageContaining("is not one the cloud reported");
             assertThat(connector.attempts.get()).isOne();
             assertThat(instance.sessionsSeen()).isOne();

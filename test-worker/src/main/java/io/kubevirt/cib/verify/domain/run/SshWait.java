@@ -1,104 +1,96 @@
 package io.kubevirt.cib.verify.domain.run;
 
+import io.kubevirt.cib.common.phase.Attempt;
+import io.kubevirt.cib.common.phase.WaitPolicy;
+import io.kubevirt.cib.common.phase.Waiter;
 import io.kubevirt.cib.verify.domain.HostKeyMismatchException;
 import io.kubevirt.cib.verify.domain.RemoteShell;
 import io.kubevirt.cib.verify.domain.SshConnector;
 import io.kubevirt.cib.verify.domain.SshTarget;
 import io.kubevirt.cib.verify.domain.SshUnavailableException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Waits for SSH on a booting instance: SSH comes up only after the first-boot installer, so refused connections,
- * timeouts and failed logins are retried with exponential backoff within a budget. A host key mismatch is never
- * retried: it may be someone else answering.
+ * Waits for SSH on a booting instance through the pipeline's {@link Waiter}: SSH comes up only after the first-boot
+ * installer, so refused connections, timeouts and failed logins are retried with its backoff within the budget. A
+ * host key mismatch is never retried: it may be someone else answering. A cancelled attempt ends the wait.
  */
 public final class SshWait {
 
-    /** Sleeps; a test passes one that advances its clock instead. */
-    @FunctionalInterface
-    public interface Sleeper {
-        void sleep(Duration duration) throws InterruptedException;
-    }
-
-    /** Told about each failed attempt, e.g. to log it with the build ID. */
+    /** Told about each failed try, e.g. to log it with the build ID. */
     @FunctionalInterface
     public interface AttemptListener {
-        void failed(int attempt, Duration nextDelay, SshUnavailableException reason);
-    }
-
-    /**
-     * @param initialDelay delay after the first failure, doubled after each further one
-     * @param maxDelay cap on the delay
-     * @param budget total time from the first attempt; the last attempt starts at the latest at its end
-     */
-    public record Backoff(Duration initialDelay, Duration maxDelay, Duration budget) {
-
-        public Backoff {
-            Objects.requireNonNull(initialDelay, "initialDelay");
-            Objects.requireNonNull(maxDelay, "maxDelay");
-            Objects.requireNonNull(budget, "budget");
-            if (initialDelay.isNegative() || initialDelay.isZero() || maxDelay.compareTo(initialDelay) < 0
-                    || budget.isNegative()) {
-                throw new IllegalArgumentException("need 0 < initialDelay <= maxDelay and budget >= 0");
-            }
-        }
+        void failed(int attempt, SshUnavailableException reason);
     }
 
     private final SshConnector connector;
-    private final Clock clock;
-    private final Sleeper sleeper;
+    private final Waiter waiter;
 
-    public SshWait(SshConnector connector) {
-        this(connector, Clock.systemUTC(), duration -> Thread.sleep(duration.toMillis()));
-    }
-
-    public SshWait(SshConnector connector, Clock clock, Sleeper sleeper) {
+    public SshWait(SshConnector connector, Waiter waiter) {
         this.connector = Objects.requireNonNull(connector);
-        this.clock = Objects.requireNonNull(clock);
-        this.sleeper = Objects.requireNonNull(sleeper);
+        this.waiter = Objects.requireNonNull(waiter);
     }
 
-    public RemoteShell await(SshTarget target, Backoff backoff)
-            throws SshWaitExhaustedException, HostKeyMismatchException, InterruptedException {
-        return await(target, backoff, (attempt, next, reason) -> { });
+    public RemoteShell await(SshTarget target, WaitPolicy policy, Attempt attempt)
+            throws SshUnavailableException, HostKeyMismatchException {
+        return await(target, policy, attempt, (tries, reason) -> { });
     }
 
     /**
-     * @throws SshWaitExhaustedException the budget ran out; carries the attempt count and the last reason
-     * @throws HostKeyMismatchException at once, on the attempt that saw the wrong key
+     * @throws SshWaitExhaustedException the budget ran out; carries the try count and the last reason
+     * @throws SshUnavailableException the attempt was cancelled while waiting
+     * @throws HostKeyMismatchException at once, on the try that saw the wrong key
      */
-    public RemoteShell await(SshTarget target, Backoff backoff, AttemptListener listener)
-            throws SshWaitExhaustedException, HostKeyMismatchException, InterruptedException {
-        Instant start = clock.instant();
-        Instant deadline = start.plus(backoff.budget());
-        Duration delay = backoff.initialDelay();
-        int attempts = 0;
-        while (true) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedException("interrupted while waiting for SSH");
-            }
-            attempts++;
-            SshUnavailableException failure;
-            try {
-                return connector.connect(target);
-            } catch (SshUnavailableException e) {
-                failure = e;
-            }
-            Instant now = clock.instant();
-            Duration left = Duration.between(now, deadline);
-            if (left.isNegative() || left.isZero()) {
-                throw new SshWaitExhaustedException(attempts, Duration.between(start, now), failure);
-            }
-            Duration pause = delay.compareTo(left) < 0 ? delay : left;
-            listener.failed(attempts, pause, failure);
-            sleeper.sleep(pause);
-            delay = delay.multipliedBy(2);
-            if (delay.compareTo(backoff.maxDelay()) > 0) {
-                delay = backoff.maxDelay();
-            }
+    public RemoteShell await(SshTarget target, WaitPolicy policy, Attempt attempt, AttemptListener listener)
+            throws SshUnavailableException, HostKeyMismatchException {
+        AtomicInteger tries = new AtomicInteger();
+        AtomicReference<SshUnavailableException> last = new AtomicReference<>();
+        long started = System.nanoTime();
+        Optional<RemoteShell> shell;
+        try {
+            shell = waiter.until("ssh", policy, attempt, failure -> false, () -> {
+                int current = tries.incrementAndGet();
+                try {
+                    RemoteShell opened = connector.connect(target);
+                    if (attempt.cancelled()) {
+                        opened.close();
+                        return Optional.empty();
+                    }
+                    return Optional.of(opened);
+                } catch (SshUnavailableException e) {
+                    last.set(e);
+                    listener.failed(current, e);
+                    return Optional.empty();
+                } catch (HostKeyMismatchException e) {
+                    throw new Mismatch(e);
+                }
+            });
+        } catch (Mismatch e) {
+            throw e.mismatch;
+        }
+        if (shell.isPresent()) {
+            return shell.get();
+        }
+        if (attempt.cancelled()) {
+            throw new SshUnavailableException("stopped waiting for SSH: " + attempt.cancelReason(), null);
+        }
+        SshUnavailableException reason = last.get() != null ? last.get()
+                : new SshUnavailableException("no connection attempt finished", null);
+        throw new SshWaitExhaustedException(Math.max(1, tries.get()),
+                Duration.ofNanos(System.nanoTime() - started), reason);
+    }
+
+    /** Carries the mismatch through the waiter, which takes only unchecked failures. */
+    private static final class Mismatch extends RuntimeException {
+        private final HostKeyMismatchException mismatch;
+
+        Mismatch(HostKeyMismatchException mismatch) {
+            super(mismatch.getMessage(), mismatch, false, false);
+            this.mismatch = mismatch;
         }
     }
 }
