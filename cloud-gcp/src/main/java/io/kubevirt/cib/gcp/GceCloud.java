@@ -37,8 +37,6 @@ import io.kubevirt.cib.common.phase.Waiter;
 import io.kubevirt.cib.common.wait.GuardedWaiter;
 import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -413,7 +411,7 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
             safe = safe.substring(0, MAX_TOKEN_PART);
         }
         safe = safe.replaceAll("-+$", "");
-        String hash = HexFormat.of().formatHex(sha256(token), 0, 5);
+        String hash = HexFormat.of().formatHex(Sha256.of(token), 0, 5);
         return safe.isEmpty() ? "cib-" + hash : "cib-" + safe + "-" + hash;
     }
 
@@ -646,11 +644,4 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
         return nic.getNetworkIP().isEmpty() ? Optional.empty() : Optional.of(nic.getNetworkIP());
     }
 
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JRE", e);
-        }
-    }
 }

@@ -2,7 +2,7 @@ package io.kubevirt.cib.build.config;
 
 import io.kubevirt.cib.build.domain.BuildCoordinator;
 import io.kubevirt.cib.build.domain.BuildSettings;
-import io.kubevirt.cib.build.domain.CloudAccess;
+import io.kubevirt.cib.common.cloud.CloudPorts;
 import io.kubevirt.cib.build.domain.ImageBuilder;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
@@ -18,7 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -37,13 +36,8 @@ public class BuildWiring {
             InstanceFleet awsInstances, @Identifier(GcpCloudProducer.GCP) GceCloud gcp,
             @ConfigProperty(name = "cib.gcp.project") Optional<String> gcpProject, MeterRegistry meters,
             Waiter waiter) {
-        Map<Cloud, CloudAccess> clouds = new EnumMap<>(Cloud.class);
-        for (String name : config.clouds()) {
-            Cloud cloud = Cloud.fromWireName(name);
-            MeteredCloud metered = cloud == Cloud.AWS ? new MeteredCloud(name, awsImages, awsInstances, meters)
-                    : new MeteredCloud(name, gcp, gcp, meters);
-            clouds.put(cloud, new CloudAccess(metered, metered));
-        }
+        Map<Cloud, CloudPorts> clouds = MeteredCloud.enabled(config.clouds(), new CloudPorts(awsImages, awsInstances),
+                new CloudPorts(gcp, gcp), meters);
         BuildSettings settings = new BuildSettings(
                 config.defaults().cdiVersion(),
                 config.defaults().kubernetesVersion(),

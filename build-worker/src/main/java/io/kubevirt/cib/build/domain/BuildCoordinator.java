@@ -1,5 +1,7 @@
 package io.kubevirt.cib.build.domain;
 
+import io.kubevirt.cib.common.cloud.CloudPorts;
+import io.kubevirt.cib.common.cloud.InstanceCleanup;
 import io.kubevirt.cib.common.cloud.CloudException;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudInstance;
@@ -44,7 +46,7 @@ import java.util.function.BiConsumer;
  */
 public final class BuildCoordinator implements Phase<BuildRequested> {
 
-    private final Map<Cloud, CloudAccess> clouds;
+    private final Map<Cloud, CloudPorts> clouds;
     private final ImageBuilder builder;
     private final BuildSettings settings;
     private final Waiter waiter;
@@ -52,7 +54,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
     /** (build ID, message): every line a build logs names its build. */
     private final BiConsumer<String, String> log;
 
-    public BuildCoordinator(Map<Cloud, CloudAccess> clouds, ImageBuilder builder, BuildSettings settings,
+    public BuildCoordinator(Map<Cloud, CloudPorts> clouds, ImageBuilder builder, BuildSettings settings,
             Waiter waiter, Clock clock, BiConsumer<String, String> log) {
         this.clouds = Map.copyOf(clouds);
         this.builder = builder;
@@ -79,7 +81,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
         } catch (RequestRejectedException e) {
             return failed(request, null, BuildFailed.Stage.REQUEST, e.getMessage(), false, started);
         }
-        CloudAccess cloud = clouds.get(plan.cloud());
+        CloudPorts cloud = clouds.get(plan.cloud());
         if (cloud == null) {
             return failed(request, plan, BuildFailed.Stage.REQUEST,
                     "cloud " + plan.cloud().wireName() + " is not enabled on this worker", false, started);
@@ -96,7 +98,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
         }
     }
 
-    private PhaseOutcome build(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud, Attempt attempt,
+    private PhaseOutcome build(Envelope<BuildRequested> request, BuildPlan plan, CloudPorts cloud, Attempt attempt,
             Instant started) {
         List<CloudImage> earlier = cloud.images().findImages(plan.location(), plan.requestTags());
         Optional<CloudImage> done = earlier.stream()
@@ -156,7 +158,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
      * to someone else) a failure, since Packer would refuse the name.
      */
     private Optional<PhaseOutcome> settleNamedImages(Envelope<BuildRequested> request, BuildPlan plan,
-            CloudAccess cloud, Instant started) {
+            CloudPorts cloud, Instant started) {
         for (CloudImage image : cloud.images().findImagesByName(plan.location(), plan.imageName())) {
             switch (NamedImages.decide(image, plan)) {
                 case OURS_TAGGED:
@@ -181,7 +183,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
         return Optional.empty();
     }
 
-    private PhaseOutcome announceOnceNothingRuns(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud,
+    private PhaseOutcome announceOnceNothingRuns(Envelope<BuildRequested> request, BuildPlan plan, CloudPorts cloud,
             String imageId, boolean reused, Instant started) {
         Optional<String> stuck = stopBuildInstances(plan, cloud, Attempt.uncancellable(request.id()));
         if (stuck.isPresent()) {
@@ -190,7 +192,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
         return built(request, plan, imageId, reused, started);
     }
 
-    private PhaseOutcome announce(Envelope<BuildRequested> request, BuildPlan plan, CloudAccess cloud,
+    private PhaseOutcome announce(Envelope<BuildRequested> request, BuildPlan plan, CloudPorts cloud,
             ImageBuilder.Built built, Instant started) {
         Optional<ImageBuilder.BuiltImage> primary = built.images().stream()
                 .filter(i -> i.location().isEmpty() || i.location().equals(plan.location()))
@@ -215,7 +217,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
      * still runs or never became usable, then leave the request to its next delivery. Available images stay: the next
      * attempt reports (tagged) or adopts (untagged) them instead of building again.
      */
-    private Abandon abandon(BuildPlan plan, CloudAccess cloud, Attempt attempt) {
+    private Abandon abandon(BuildPlan plan, CloudPorts cloud, Attempt attempt) {
         try {
             removeUnannounced(plan, cloud);
             stopBuildInstances(plan, cloud, attempt).ifPresent(stuck -> log.accept(plan.buildId(), stuck));
@@ -227,7 +229,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
     }
 
     /** Images of this request that are not usable, and untagged ones with its name that are not available. */
-    private void removeUnannounced(BuildPlan plan, CloudAccess cloud) {
+    private void removeUnannounced(BuildPlan plan, CloudPorts cloud) {
         for (CloudImage image : cloud.images().findImages(plan.location(), plan.requestTags())) {
             if (image.state() != CloudImage.State.AVAILABLE) {
                 log.accept(plan.buildId(), "removing unfinished image " + image.id() + " (" + image.state() + ")");
@@ -247,28 +249,10 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
      * {@link BuildSettings#cleanupRetry()}. Cleanup runs on its own, uncancellable budget: a cancelled attempt must
      * still clean up. Empty when nothing of the build runs any more; else why not.
      */
-    private Optional<String> stopBuildInstances(BuildPlan plan, CloudAccess cloud, Attempt attempt) {
-        Attempt cleanup = Attempt.uncancellable(attempt.inputId());
-        List<String> seen = new java.util.ArrayList<>();
-        try {
-            waiter.retrying("build-instance-termination", settings.cleanupRetry(), cleanup,
-                    e -> e instanceof CloudException c && c.retryable(), () -> {
-                        List<String> alive = cloud.instances().findInstances(plan.location(), plan.requestTags())
-                                .stream().map(CloudInstance::id).toList();
-                        if (!alive.isEmpty()) {
-                            seen.clear();
-                            seen.addAll(alive);
-                            log.accept(plan.buildId(), "terminating build instances of this request: " + alive);
-                            cloud.instances().terminate(plan.location(), alive);
-                        }
-                    });
-            return Optional.empty();
-        } catch (CloudException e) {
-            String which = seen.isEmpty() ? "" : " " + seen;
-            return Optional.of("build instance(s)" + which + " of this request could not be terminated (tagged "
-                    + ResourceTags.REQUEST_ID + "=" + plan.requestTags().get(ResourceTags.REQUEST_ID)
-                    + ", the sweep removes them after " + ResourceTags.EXPIRES_AT + "): " + e.getMessage());
-        }
+    private Optional<String> stopBuildInstances(BuildPlan plan, CloudPorts cloud, Attempt attempt) {
+        return new InstanceCleanup(waiter, settings.cleanupRetry()).terminateTagged(cloud.instances(),
+                plan.location(), plan.requestTags(), List.of(), attempt.inputId(),
+                ids -> log.accept(plan.buildId(), "terminating build instances of this request: " + ids)).failure();
     }
 
     private Emit built(Envelope<BuildRequested> request, BuildPlan plan, String imageId, boolean reused,

@@ -1,14 +1,12 @@
 package io.kubevirt.cib.build.domain;
 
+import io.kubevirt.cib.common.cloud.Sha256;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -94,11 +92,6 @@ public record BuildPlan(
     }
 
     private static String shortHash(String value) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(value, 4);
     }
 }

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.build.domain;
 
+import io.kubevirt.cib.common.cloud.CloudPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubevirt.cib.common.cloud.CloudException;
@@ -73,7 +74,7 @@ class BuildCoordinatorTest {
     /** The fleet the coordinator sees; tests may make its terminate fail. */
     private final FlakyFleet fleet = new FlakyFleet();
     private final BuildCoordinator coordinator = new BuildCoordinator(
-            Map.of(Cloud.AWS, new CloudAccess(cloud, fleet)), builder, settings, waiter, clock,
+            Map.of(Cloud.AWS, new CloudPorts(cloud, fleet)), builder, settings, waiter, clock,
             (build, line) -> log.add(build + ": " + line));
 
     /** The in-memory fleet whose terminate fails (retryably) the next {@code failures} times. */

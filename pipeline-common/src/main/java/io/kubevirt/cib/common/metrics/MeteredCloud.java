@@ -3,6 +3,7 @@ package io.kubevirt.cib.common.metrics;
 import io.kubevirt.cib.common.cloud.CloudException;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudInstance;
+import io.kubevirt.cib.common.cloud.CloudPorts;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.kubevirt.cib.common.cloud.LaunchSpec;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import io.kubevirt.cib.events.Cloud;
+import java.util.EnumMap;
 
 /**
  * Wraps a cloud's ports so every call is timed as {@code cib.cloud.calls} with tags cloud, operation and outcome
@@ -25,6 +28,23 @@ public final class MeteredCloud implements ImageCatalog, InstanceFleet {
     private final InstanceFleet instances;
     private final MeterRegistry meters;
     private final String cloud;
+
+    /**
+     * The ports of the clouds a worker is configured for ({@code cib.<worker>.clouds}), each metered; a request for
+     * a cloud not in the map is refused by the phase as not enabled. Every worker wires its clouds through this.
+     */
+    public static Map<Cloud, CloudPorts> enabled(List<String> names,
+            CloudPorts aws, CloudPorts gcp, MeterRegistry meters) {
+        Map<Cloud, CloudPorts> clouds =
+                new EnumMap<>(Cloud.class);
+        for (String name : names) {
+            Cloud cloud = Cloud.fromWireName(name);
+            CloudPorts ports = cloud == Cloud.AWS ? aws : gcp;
+            MeteredCloud metered = new MeteredCloud(name, ports.images(), ports.instances(), meters);
+            clouds.put(cloud, new CloudPorts(metered, metered));
+        }
+        return clouds;
+    }
 
     public MeteredCloud(String cloud, ImageCatalog images, InstanceFleet instances, MeterRegistry meters) {
         this.cloud = cloud;

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.verify.config;
 
+import io.kubevirt.cib.common.cloud.CloudPorts;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.kubevirt.cib.common.metrics.MeteredCloud;
@@ -20,7 +21,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -35,13 +35,8 @@ public class VerificationWiring {
     @ApplicationScoped
     VerificationCoordinator coordinator(TestWorkerConfig config, ImageCatalog awsImages, InstanceFleet awsInstances,
             @Identifier(GcpCloudProducer.GCP) GceCloud gcp, MeterRegistry meters, Waiter waiter) {
-        Map<Cloud, VerificationCoordinator.CloudPorts> clouds = new EnumMap<>(Cloud.class);
-        for (String name : config.clouds()) {
-            Cloud cloud = Cloud.fromWireName(name);
-            MeteredCloud metered = cloud == Cloud.AWS ? new MeteredCloud(name, awsImages, awsInstances, meters)
-                    : new MeteredCloud(name, gcp, gcp, meters);
-            clouds.put(cloud, new VerificationCoordinator.CloudPorts(metered, metered));
-        }
+        Map<Cloud, CloudPorts> clouds = MeteredCloud.enabled(config.clouds(), new CloudPorts(awsImages, awsInstances),
+                new CloudPorts(gcp, gcp), meters);
         VerificationSettings settings = new VerificationSettings(launch(config.aws()), launch(config.gcp()),
                 VerificationSettings.hostKeyPolicy(config.hostKeyWait()),
                 VerificationSettings.retryPolicy(config.cloudRetryBudget()),

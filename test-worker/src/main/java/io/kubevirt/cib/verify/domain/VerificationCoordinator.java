@@ -1,5 +1,7 @@
 package io.kubevirt.cib.verify.domain;
 
+import io.kubevirt.cib.common.cloud.CloudPorts;
+import io.kubevirt.cib.common.cloud.InstanceCleanup;
 import io.kubevirt.cib.common.cloud.CloudException;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudInstance;
@@ -324,28 +326,13 @@ public final class VerificationCoordinator implements Phase<ImageBuilt> {
      */
     private Optional<String> terminate(VerificationPlan plan, InstanceFleet fleet, Set<String> launched,
             String inputId) {
-        Attempt cleanup = Attempt.uncancellable(inputId);
-        try {
-            List<String> terminated = waiter.retrying("verify-terminate", settings.cleanup(), cleanup, RETRYABLE,
-                    () -> {
-                        Set<String> ids = new LinkedHashSet<>(launched);
-                        fleet.findInstances(plan.location(), plan.requestTags()).forEach(i -> ids.add(i.id()));
-                        if (!ids.isEmpty()) {
-                            fleet.terminate(plan.location(), List.copyOf(ids));
-                        }
-                        return List.copyOf(ids);
-                    });
-            if (!terminated.isEmpty()) {
-                log.accept(plan.buildId(), "terminated " + String.join(", ", terminated));
-            }
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            String why = "could not terminate " + (launched.isEmpty() ? "this verification's instances"
-                    : String.join(", ", launched)) + " within " + settings.cleanup().budget() + ": "
-                    + e.getMessage() + "; its expiry tag leaves it to the sweep";
-            log.accept(plan.buildId(), Redactor.redact(why));
-            return Optional.of(why);
+        InstanceCleanup.Result result = new InstanceCleanup(waiter, settings.cleanup()).terminateTagged(fleet,
+                plan.location(), plan.requestTags(), launched, inputId, ids -> { });
+        if (!result.terminated().isEmpty() && result.failure().isEmpty()) {
+            log.accept(plan.buildId(), "terminated " + String.join(", ", result.terminated()));
         }
+        result.failure().ifPresent(why -> log.accept(plan.buildId(), Redactor.redact(why)));
+        return result.failure();
     }
 
     private String consoleTail(VerificationPlan plan, InstanceFleet fleet, String instanceId) {
@@ -405,7 +392,4 @@ public final class VerificationCoordinator implements Phase<ImageBuilt> {
         }
     }
 
-    /** The two ports of one cloud this phase uses. */
-    public record CloudPorts(ImageCatalog images, InstanceFleet instances) {
-    }
 }

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.verify.bench;
 
+import io.kubevirt.cib.common.cloud.CloudPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubevirt.cib.common.cloud.CloudInstance;
@@ -181,7 +182,7 @@ class VerificationOverheadBenchmark {
                 VerificationSettings.hostKeyPolicy(Duration.ofMinutes(10)), VerificationSettings.retryPolicy(
                         Duration.ofMinutes(1)), VerificationSettings.retryPolicy(Duration.ofMinutes(1)),
                 Duration.ofHours(3), Optional.of(StandInInstance.HOST + ":" + sshPort));
-        return new VerificationCoordinator(Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)),
+        return new VerificationCoordinator(Map.of(Cloud.AWS, new CloudPorts(cloud, cloud)),
                 verifier,
                 () -> {
                     long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.verify.domain;
 
+import io.kubevirt.cib.common.cloud.CloudPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -92,7 +93,7 @@ class VerificationCoordinatorTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private final VerificationCoordinator coordinator = new VerificationCoordinator(
-            Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
+            Map.of(Cloud.AWS, new CloudPorts(cloud, cloud)), guest,
             () -> {
                 SshIdentity identity = SshKeyPairs.generate("cib-verify");
                 identities.add(identity);
@@ -256,7 +257,7 @@ class VerificationCoordinatorTest {
         VerificationSettings overridden = new VerificationSettings(SETTINGS.aws(), SETTINGS.gcp(), HOST_KEYS,
                 CLOUD_CALLS, CLEANUP, LIFETIME, Optional.of("127.0.0.1:2222"));
         VerificationCoordinator viaBastion = new VerificationCoordinator(
-                Map.of(Cloud.AWS, new VerificationCoordinator.CloudPorts(cloud, cloud)), guest,
+                Map.of(Cloud.AWS, new CloudPorts(cloud, cloud)), guest,
                 () -> SshKeyPairs.generate("cib-verify"), overridden, clock, new GuardedWaiter(meters), (b, m) -> { });
 
         emitted(run(viaBastion, imageBuilt("b-1", Cloud.AWS, seedImage("b-1"))));
