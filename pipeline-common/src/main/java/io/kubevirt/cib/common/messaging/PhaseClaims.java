@@ -111,7 +111,8 @@ public class PhaseClaims implements KafkaConsumerRebalanceListener {
                     return;
                 }
                 try {
-                    inFlight.wait(Math.min(left.toMillis(), 1_000));
+                    // At least 1 ms: wait(0) would wait for ever.
+                    inFlight.wait(Math.max(1, Math.min(left.toMillis(), 1_000)));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
