@@ -26,6 +26,7 @@ import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.SetLabelsImageRequest;
 import com.google.cloud.compute.v1.Tags;
 import io.kubevirt.cib.common.cloud.CloudException;
+import io.kubevirt.cib.common.cloud.Sha256;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudInstance;
 import io.kubevirt.cib.common.cloud.ImageCatalog;

@@ -5,7 +5,6 @@ import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

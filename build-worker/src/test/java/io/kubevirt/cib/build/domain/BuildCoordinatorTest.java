@@ -331,7 +331,7 @@ class BuildCoordinatorTest {
         assertThat(failed.stage()).isEqualTo(BuildFailed.Stage.CLOUD);
         assertThat(failed.retryable()).isTrue();
         String leaked = cloud.allInstances().get(0).id();
-        assertThat(failed.reason()).contains("could not be terminated", leaked, "RequestLimitExceeded");
+        assertThat(failed.reason()).contains("could not terminate", leaked, "RequestLimitExceeded");
         assertThat(fleet.terminateCalls.get()).isGreaterThan(1);
     }
 

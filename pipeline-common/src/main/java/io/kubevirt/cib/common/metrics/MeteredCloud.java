@@ -33,7 +33,7 @@ public final class MeteredCloud implements ImageCatalog, InstanceFleet {
      * The ports of the clouds a worker is configured for ({@code cib.<worker>.clouds}), each metered; a request for
      * a cloud not in the map is refused by the phase as not enabled. Every worker wires its clouds through this.
      */
-    public static Map<Cloud, CloudPorts> enabled(List<String> names,
+    public static Map<Cloud, CloudPorts> enabled(Collection<String> names,
             CloudPorts aws, CloudPorts gcp, MeterRegistry meters) {
         Map<Cloud, CloudPorts> clouds =
                 new EnumMap<>(Cloud.class);
