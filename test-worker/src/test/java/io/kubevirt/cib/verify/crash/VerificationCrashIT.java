@@ -109,7 +109,7 @@ class VerificationCrashIT {
 
             String firstInstance;
             // A long SSH budget: without the kill, this worker would still be waiting when the test ends.
-            try (WorkerProcess first = WorkerProcess.start(workerProperties(Duration.ofMinutes(30)),
+            try (WorkerProcess first = WorkerProcess.start(workerProperties(broker.bootstrapServers(), proxy.endpoint(), forwarder.port(), Duration.ofMinutes(30)),
                     workerEnv(), logs.resolve("first.log"))) {
                 firstInstance = awaitRunningVerifyInstance(sdk, buildId, Duration.ofSeconds(60));
                 first.awaitLogLine("instance reported 1 host key(s)", Duration.ofSeconds(20));
@@ -128,7 +128,7 @@ class VerificationCrashIT {
                     .isEqualTo(InstanceStateName.RUNNING);
 
             forwarder.pointAt(guest.port()); // sshd is up now
-            try (WorkerProcess second = WorkerProcess.start(workerProperties(Duration.ofSeconds(20)),
+            try (WorkerProcess second = WorkerProcess.start(workerProperties(broker.bootstrapServers(), proxy.endpoint(), forwarder.port(), Duration.ofSeconds(20)),
                     workerEnv(), logs.resolve("second.log"))) {
                 ImageVerified verified = stream.awaitEvents(ImageVerified.class, buildId, 1, Duration.ofSeconds(60))
                         .get(0).data();
@@ -163,11 +163,12 @@ class VerificationCrashIT {
     // --- the worker ------------------------------------------------------------------------------------------------
 
     /** The %test profile's settings, as -D properties for the packaged (prod-profile) jar. */
-    private static Map<String, String> workerProperties(Duration sshBudget) {
+    static Map<String, String> workerProperties(String bootstrap, String cloudEndpoint, int sshPort,
+            Duration sshBudget) {
         Map<String, String> props = new LinkedHashMap<>();
-        props.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        props.put("cib.aws.endpoint-override", proxy.endpoint());
-        props.put("cib.verify.address-override", "127.0.0.1:" + forwarder.port());
+        props.put("kafka.bootstrap.servers", bootstrap);
+        props.put("cib.aws.endpoint-override", cloudEndpoint);
+        props.put("cib.verify.address-override", "127.0.0.1:" + sshPort);
         props.put("cib.verify.clouds", "aws");
         props.put("cib.verify.aws.machine-type", "t3.micro");
         props.put("cib.verify.aws.nested-virtualization", "false");
@@ -188,18 +189,18 @@ class VerificationCrashIT {
         return props;
     }
 
-    private static Map<String, String> workerEnv() {
+    static Map<String, String> workerEnv() {
         return Map.of("AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", REGION);
     }
 
     // --- moto --------------------------------------------------------------------------------------------------------
 
-    private static ImageBuilt imageBuilt(String buildId, String ami) {
+    static ImageBuilt imageBuilt(String buildId, String ami) {
         return new ImageBuilt(EventType.CURRENT_VERSION, buildId, Cloud.AWS, REGION, null, ami, ami, "v1.8.2",
                 "v1.35.0", "v1.64.0", 1.0, null, false, UUID.randomUUID().toString(), null);
     }
 
-    private static String awaitRunningVerifyInstance(Ec2Client sdk, String buildId, Duration timeout)
+    static String awaitRunningVerifyInstance(Ec2Client sdk, String buildId, Duration timeout)
             throws InterruptedException {
         Instant giveUp = Instant.now().plus(timeout);
         while (Instant.now().isBefore(giveUp)) {
@@ -224,7 +225,7 @@ class VerificationCrashIT {
     }
 
     /** A booting guest's port 22: connections are accepted and dropped at once, and counted. */
-    private static final class SshNotUpYet implements AutoCloseable {
+    static final class SshNotUpYet implements AutoCloseable {
         private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final AtomicInteger attempts = new AtomicInteger();
 
