@@ -198,7 +198,7 @@ public final class VerificationCoordinator implements Phase<ImageBuilt> {
         }
         SshTarget target = new SshTarget(address.get()[0], Integer.parseInt(address.get()[1]), launch.sshUser(),
                 identity, hostKeys.get());
-        GuestVerifier.Result result = guest.verify(target, plan.runId(), line -> log.accept(plan.buildId(), line),
+        GuestVerifier.Result result = guest.verify(target, plan.runId(instance.id()), line -> log.accept(plan.buildId(), line),
                 attempt);
         if (attempt.cancelled()) {
             return null;

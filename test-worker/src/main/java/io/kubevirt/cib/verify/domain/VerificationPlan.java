@@ -59,9 +59,12 @@ public record VerificationPlan(
         return new VerifiedMarker(buildId, kubevirtVersion, templateDigest, gitCommit, requestId, at);
     }
 
-    /** Short, DNS-label-safe id of this event's runs, for names on the instance (namespace, VM). */
-    public String runId() {
-        return sha256Hex("verify:" + requestId).substring(0, 12);
+    /**
+     * Short, DNS-label-safe id of one attempt's run on one instance, for names there (namespace, VM). Per instance,
+     * so that two attempts never meet each other's leftovers, even on a guest that outlived the first.
+     */
+    public String runId(String instanceId) {
+        return sha256Hex("verify:" + requestId + ":" + instanceId).substring(0, 12);
     }
 
     /**

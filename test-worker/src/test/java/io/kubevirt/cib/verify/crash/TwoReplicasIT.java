@@ -51,7 +51,7 @@ class TwoReplicasIT {
     @BeforeAll
     static void startPeers() throws Exception {
         broker = KafkaBroker.start(0);
-        // Four partitions for two consumers per replica: when the second replica joins, partitions must move.
+        // Four partitions: when the second replica joins, some must move.
         broker.createTopics(List.of(EventType.IMAGE_BUILT.topic(), EventType.IMAGE_VERIFIED.topic()), 4);
         moto = MotoServer.start();
         proxy = SlowCloudProxy.start(moto.endpoint());
@@ -83,6 +83,9 @@ class TwoReplicasIT {
             Map<String, String> properties = VerificationCrashIT.workerProperties(broker.bootstrapServers(),
                     proxy.endpoint(), forwarder.port(), Duration.ofMinutes(5));
             properties.put("mp.messaging.incoming.image-built.session.timeout.ms", "6000");
+            // One verification at a time per replica: the one stand-in guest plays a single instance (one
+            // simulated cluster), and only one replica is left when SSH opens.
+            properties.put("mp.messaging.incoming.image-built.concurrency", "1");
 
             WorkerProcess a = WorkerProcess.start(with(properties, "replica-a"), VerificationCrashIT.workerEnv(),
                     logs.resolve("a.log"));

@@ -141,7 +141,7 @@ class VerificationCoordinatorTest {
         assertThat(target.port()).isEqualTo(22);
         assertThat(target.user()).isEqualTo("cib");
         assertThat(target.pinnedHostKeys()).containsExactly(HOST_KEY);
-        assertThat(guest.runIds).containsExactly(VerificationPlan.of(event, SETTINGS, START).runId());
+        assertThat(guest.runIds).containsExactly(VerificationPlan.of(event, SETTINGS, START).runId(instance.id()));
     }
 
     @Test
