@@ -11,7 +11,6 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** The publishing ports on EC2, one adapter per port over one set of regional clients. */
 @Singleton
@@ -21,10 +20,9 @@ public class AwsPublishingProducer {
     private final Duration copyPoll;
 
     @Inject
-    AwsPublishingProducer(AwsConfig config,
-            @ConfigProperty(name = "cib.aws.copy-poll-interval", defaultValue = "15s") Duration copyPoll) {
+    AwsPublishingProducer(AwsConfig config) {
         this.clients = Ec2Clients.create(config.endpointOverride(), config.retry().toRetry());
-        this.copyPoll = copyPoll;
+        this.copyPoll = config.copyPollInterval();
     }
 
     @Produces
