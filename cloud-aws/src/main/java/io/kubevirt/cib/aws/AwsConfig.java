@@ -20,6 +20,10 @@ public interface AwsConfig {
      */
     Optional<URI> endpointOverride();
 
+    /** {@code cib.aws.copy-poll-interval}: how often the image-available waiter asks about a copy in progress. */
+    @WithDefault("15s")
+    Duration copyPollInterval();
+
     /** {@code cib.aws.retry.*}: how often and how patiently the SDK retries a throttled or failed EC2 call. */
     RetryConfig retry();
 

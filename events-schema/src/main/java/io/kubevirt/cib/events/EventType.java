@@ -21,10 +21,11 @@ public enum EventType {
     /**
      * Written into {@code schemaVersion} of every event this code produces. One minor version for the whole
      * contract (the schemas are one file per major version): 1.1 added image.verified {@code retryable} and
-     * {@code failureKind}, image.built {@code gitCommit} and build.failed stage {@code worker}. Readers accept every
+     * {@code failureKind}, image.built {@code gitCommit} and build.failed stage {@code worker}; 1.2 release tags with
+     * pre-releases, release.tagged / release.published {@code dryRun} and release.published {@code plan}. Readers accept every
      * 1.x; see events-schema/README.md.
      */
-    public static final String CURRENT_VERSION = "1.1";
+    public static final String CURRENT_VERSION = "1.2";
 
     private final String typeName;
     private final Class<? extends PipelineEvent> dataClass;

@@ -174,8 +174,7 @@ public final class HookTranslator {
         return encode(deliveryId, "release.tagged", data)
                 .<Decision>map(e -> new Publish(List.of(e)))
                 .orElseGet(() -> new Unprocessable("tag " + echo(tag)
-                        + " matches the bridge's release pattern but release.tagged v1 refuses it"
-                        + " (its releaseTag schema allows no pre-release)"));
+                        + " matches the bridge's release pattern but release.tagged v1 refuses it"));
     }
 
     private Optional<Outgoing> encode(String deliveryId, String outputName, PipelineEvent data) {

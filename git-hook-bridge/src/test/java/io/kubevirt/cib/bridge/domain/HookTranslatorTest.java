@@ -112,11 +112,14 @@ class HookTranslatorTest {
     }
 
     @Test
-    void aPreReleaseTagMatchesButTheSchemaRefusesIt() {
-        // events-schema common.json releaseTag is ^v[0-9]+.[0-9]+.[0-9]+(-[0-9]+)?$: no pre-releases (yet).
-        Decision d = translate("push", "d5", GithubPayloads.tagPush("v1.9.0-rc.1"));
-        assertThat(d).isInstanceOf(HookTranslator.Unprocessable.class);
-        assertThat(((HookTranslator.Unprocessable) d).reason()).contains("pre-release");
+    void aPreReleaseTagWithARevisionIsPublished() {
+        // Since schema 1.2 the releaseTag definition takes KubeVirt pre-releases (and a revision after them).
+        Decision d = translate("push", "d5", GithubPayloads.tagPush("v1.9.0-rc.1-2"));
+        assertThat(d).isInstanceOf(HookTranslator.Publish.class);
+        Outgoing out = ((HookTranslator.Publish) d).events().get(0);
+        ReleaseTagged data = codec.decode(ReleaseTagged.class, out.headers(), out.value()).data();
+        assertThat(data.releaseTag()).isEqualTo("v1.9.0-rc.1-2");
+        assertThat(data.kubevirtVersion()).isEqualTo("v1.9.0-rc.1");
     }
 
     @Test

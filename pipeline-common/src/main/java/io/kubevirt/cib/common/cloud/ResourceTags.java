@@ -35,6 +35,10 @@ public final class ResourceTags {
     /** On an image: the last image.built event whose verification finished (label-safe), and how it ended. */
     public static final String LAST_VERIFICATION = "cib-last-verification";
     public static final String LAST_VERIFICATION_OUTCOME = "cib-last-verification-outcome";
+    /** On a published image (source and copies): the release tag it was published for. */
+    public static final String RELEASE_TAG = "cib-release-tag";
+    /** On a published copy: the source image it was copied from. */
+    public static final String SOURCE_IMAGE = "cib-source-image";
 
     private ResourceTags() {
     }

@@ -1,0 +1,211 @@
+package io.kubevirt.cib.publish.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubevirt.cib.common.cloud.ResourceTags;
+import io.kubevirt.cib.common.cloud.VerifiedMarker;
+import io.kubevirt.cib.common.messaging.EventStreamClient;
+import io.kubevirt.cib.devstack.InjectMoto;
+import io.kubevirt.cib.devstack.KafkaBrokerTestResource;
+import io.kubevirt.cib.devstack.MotoServer;
+import io.kubevirt.cib.devstack.MotoTestResource;
+import io.kubevirt.cib.devstack.SlowCloudProxy;
+import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.Envelope;
+import io.kubevirt.cib.events.EventType;
+import io.kubevirt.cib.events.ImagePublished;
+import io.kubevirt.cib.events.ReleasePublished;
+import io.kubevirt.cib.events.ReleaseTagged;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.ImageAttributeName;
+import software.amazon.awssdk.services.ec2.model.InstanceType;
+import software.amazon.awssdk.services.ec2.model.PermissionGroup;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/**
+ * release.tagged in, public AMIs out, through the real broker and moto (behind the proxy, which answers the two
+ * calls moto lacks). The test profile allows six regions (application.properties) to keep the run short.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+@QuarkusTestResource(value = MotoTestResource.class, initArgs = @ResourceArg(name = "slowProxy", value = "true"))
+class PublishFlowTest {
+
+    private static final String SOURCE = "us-west-1";
+    private static final Set<String> REGIONS = Set.of("us-west-1", "us-east-1", "us-east-2", "eu-west-1",
+            "eu-central-1", "ap-southeast-2");
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final AtomicInteger PATCH = new AtomicInteger(10);
+
+    @InjectMoto
+    MotoServer moto;
+
+    @InjectMoto
+    SlowCloudProxy proxy;
+
+    private EventStreamClient stream;
+
+    @BeforeEach
+    void connect() {
+        stream = new EventStreamClient(KafkaBrokerTestResource.bootstrapServers());
+        answerWhatMotoLacks(proxy);
+    }
+
+    @AfterEach
+    void disconnect() {
+        stream.close();
+    }
+
+    static void answerWhatMotoLacks(SlowCloudProxy proxy) {
+        proxy.answer("GetImageBlockPublicAccessState", "<GetImageBlockPublicAccessStateResponse "
+                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
+                + "<imageBlockPublicAccessState>unblocked</imageBlockPublicAccessState>"
+                + "</GetImageBlockPublicAccessStateResponse>");
+        proxy.answer("EnableImageDeprecation", "<EnableImageDeprecationResponse "
+                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
+                + "<return>true</return></EnableImageDeprecationResponse>");
+    }
+
+    @Test
+    void aVerifiedImageEndsPublicInEveryRegionAndARedeliveryCopiesNothing() {
+        String version = "v1.9." + PATCH.incrementAndGet();
+        String source = seedImage(version, true, "056f2f4");
+        Envelope<ReleaseTagged> tagged = stream.send(release(version + "-1", version, "056f2f4", null));
+
+        ReleasePublished summary = stream.awaitEvents(ReleasePublished.class, tagged.data().buildId(), 1, WAIT)
+                .get(0).data();
+        assertThat(summary.outcome()).as(String.valueOf(summary.failedRegions()))
+                .isEqualTo(ReleasePublished.Outcome.COMPLETE);
+        assertThat(summary.published()).extracting(ReleasePublished.PublishedImage::region)
+                .containsExactlyInAnyOrderElementsOf(REGIONS);
+        List<Envelope<ImagePublished>> perRegion = stream.awaitEvents(ImagePublished.class,
+                tagged.data().buildId(), REGIONS.size(), WAIT);
+        assertThat(perRegion).extracting(e -> e.data().region()).containsExactlyInAnyOrderElementsOf(REGIONS);
+        for (ReleasePublished.PublishedImage p : summary.published()) {
+            assertThat(isPublic(p.region(), p.imageId())).as(p.region()).isTrue();
+            if (!p.region().equals(SOURCE)) {
+                assertThat(copiesOf(p.region(), version + "-1")).as(p.region()).hasSize(1);
+            }
+        }
+        assertThat(summary.published()).filteredOn(p -> p.region().equals(SOURCE))
+                .extracting(ReleasePublished.PublishedImage::imageId).containsExactly(source);
+
+        stream.send(tagged); // the same event again: a redelivery
+        List<ConsumerRecord<String, String>> all = stream.records(EventType.IMAGE_PUBLISHED.topic(),
+                r -> tagged.data().buildId().equals(r.key()), Duration.ofSeconds(5));
+        Set<String> ids = all.stream().map(PublishFlowTest::ceId).collect(Collectors.toSet());
+        assertThat(ids).hasSize(REGIONS.size());
+        for (String region : REGIONS) {
+            if (!region.equals(SOURCE)) {
+                assertThat(copiesOf(region, version + "-1")).as(region).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void anUnverifiedImageAndACommitMismatchAreRefusedAndStayPrivate() {
+        String version = "v1.9." + PATCH.incrementAndGet();
+        String unverified = seedImage(version, false, null);
+        ReleasePublished refused = publish(release(version, version, null, null));
+        assertThat(refused.outcome()).isEqualTo(ReleasePublished.Outcome.FAILED);
+        assertThat(refused.failedRegions().get(0).reason()).contains("version gate", unverified,
+                "no verified marker");
+        assertThat(isPublic(SOURCE, unverified)).isFalse();
+
+        String other = "v1.9." + PATCH.incrementAndGet();
+        String verified = seedImage(other, true, "aaaaaaa");
+        ReleasePublished mismatch = publish(release(other, other, "bbbbbbb", null));
+        assertThat(mismatch.failedRegions().get(0).reason()).contains(verified, "aaaaaaa", "bbbbbbb");
+        assertThat(isPublic(SOURCE, verified)).isFalse();
+        assertThat(copiesOf("eu-west-1", other)).isEmpty();
+    }
+
+    @Test
+    void aDryRunEmitsItsPlanAndChangesNothing() {
+        String version = "v1.9." + PATCH.incrementAndGet();
+        String source = seedImage(version, true, null);
+        ReleasePublished plan = publish(release(version, version, null, true));
+        assertThat(plan.dryRun()).isTrue();
+        assertThat(String.join("\n", plan.plan())).contains(source, "copy to eu-west-1");
+        assertThat(isPublic(SOURCE, source)).isFalse();
+        for (String region : REGIONS) {
+            assertThat(copiesOf(region, version)).as(region).isEmpty();
+        }
+    }
+
+    private ReleasePublished publish(ReleaseTagged release) {
+        Envelope<ReleaseTagged> sent = stream.send(release);
+        return stream.awaitEvents(ReleasePublished.class, sent.data().buildId(), 1, WAIT).get(0).data();
+    }
+
+    private static ReleaseTagged release(String tag, String version, String commit, Boolean dryRun) {
+        return new ReleaseTagged(EventType.CURRENT_VERSION, "release-" + tag.replace('.', '-'), tag, version,
+                List.of(Cloud.AWS), commit, null, null, dryRun);
+    }
+
+    private static String ceId(ConsumerRecord<String, String> r) {
+        Header h = r.headers().lastHeader("ce_id");
+        return h == null ? "" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private Ec2Client ec2(String region) {
+        return Ec2Client.builder().region(Region.of(region)).endpointOverride(URI.create(moto.endpoint()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .build();
+    }
+
+    /** A built image in the source region, with the test-worker's marker when {@code verified}. */
+    private String seedImage(String version, boolean verified, String commit) {
+        try (Ec2Client ec2 = ec2(SOURCE)) {
+            String instance = ec2.runInstances(r -> r.imageId(MotoServer.BASE_AMI_ID)
+                    .instanceType(InstanceType.T3_MICRO).minCount(1).maxCount(1)).instances().get(0).instanceId();
+            String image = ec2.createImage(r -> r.instanceId(instance).name("cib-build-" + version)).imageId();
+            ec2.terminateInstances(r -> r.instanceIds(instance));
+            Map<String, String> tags = new HashMap<>(Map.of(ResourceTags.BUILD_ID, "b-" + version.replace('.', '-'),
+                    ResourceTags.KUBEVIRT_VERSION, version));
+            if (verified) {
+                tags.putAll(new VerifiedMarker("b-" + version.replace('.', '-'), version, null, commit, "evt-" + version,
+                        Clock.systemUTC().instant()).tags());
+            }
+            ec2.createTags(r -> r.resources(image).tags(tags.entrySet().stream()
+                    .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()));
+            return image;
+        }
+    }
+
+    private boolean isPublic(String region, String imageId) {
+        try (Ec2Client ec2 = ec2(region)) {
+            return ec2.describeImageAttribute(r -> r.imageId(imageId).attribute(ImageAttributeName.LAUNCH_PERMISSION))
+                    .launchPermissions().stream().anyMatch(p -> p.group() == PermissionGroup.ALL);
+        }
+    }
+
+    private List<String> copiesOf(String region, String releaseTag) {
+        try (Ec2Client ec2 = ec2(region)) {
+            return ec2.describeImages(r -> r.owners("self").filters(Filter.builder()
+                    .name("tag:" + ResourceTags.RELEASE_TAG).values(releaseTag).build())).images().stream()
+                    .filter(i -> !i.name().startsWith("cib-build-")).map(i -> i.imageId()).toList();
+        }
+    }
+}
