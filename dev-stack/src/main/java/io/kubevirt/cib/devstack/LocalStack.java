@@ -1,5 +1,8 @@
 package io.kubevirt.cib.devstack;
 
+import io.kubevirt.cib.devstack.guest.MotoWithGuest;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,24 +12,42 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Local run without Docker: {@code java -jar dev-stack/target/dev-stack.jar [--kafka-port 9092] [--moto-port 5000]
- * [--topics a,b,c] [--partitions 3]}. Prints {@code KAFKA_BOOTSTRAP=...}, {@code AWS_ENDPOINT=...} and
- * {@code READY} on stdout (everything else goes to stderr), then runs until SIGTERM or Ctrl-C.
+ * [--topics a,b,c] [--partitions 3] [--guest] [--guest-scenario pass]}. Prints {@code KAFKA_BOOTSTRAP=...},
+ * {@code AWS_ENDPOINT=...} and {@code READY} on stdout (everything else goes to stderr), then runs until SIGTERM or
+ * Ctrl-C. With {@code --guest} (or {@code --guest-scenario}) it also starts the stand-in guest
+ * ({@link MotoWithGuest}) and prints, before READY, {@code GUEST_CLOUD_ENDPOINT=...} (moto behind a proxy that
+ * reports the guest's host keys: the test-worker's AWS endpoint) and {@code GUEST_SSH_ADDRESS=...} (its
+ * {@code cib.verify.address-override}).
  */
 public final class LocalStack {
 
     private static final String USAGE = "usage: java -jar dev-stack.jar [--kafka-port N] [--moto-port N]"
-            + " [--topics a,b,c] [--partitions N]";
+            + " [--topics a,b,c] [--partitions N] [--guest] [--guest-scenario " + String.join("|",
+                    StandInGuest.SCENARIOS) + "]";
 
     /** Command line; ports are fixed here (0 still means "pick one") so other processes can be configured. */
-    record Options(int kafkaPort, int motoPort, List<String> topics, int partitions) {
+    public record Options(int kafkaPort, int motoPort, List<String> topics, int partitions,
+            Optional<String> guestScenario) {
 
-        static Options parse(String... args) {
+        public Options {
+            guestScenario.filter(g -> !StandInGuest.SCENARIOS.contains(g)).ifPresent(g -> {
+                throw new IllegalArgumentException("unknown guest scenario " + g + "; one of "
+                        + StandInGuest.SCENARIOS);
+            });
+        }
+
+        public static Options parse(String... args) {
             int kafka = 9092;
             int moto = 5000;
             List<String> topics = List.of();
             int partitions = 3;
+            Optional<String> guest = Optional.empty();
             List<String> a = new ArrayList<>();
             for (String arg : args) {
+                if (arg.equals("--guest")) { // the one flag without a value
+                    guest = guest.or(() -> Optional.of("pass"));
+                    continue;
+                }
                 int eq = arg.indexOf('=');
                 if (arg.startsWith("--") && eq > 0) {
                     a.add(arg.substring(0, eq));
@@ -47,10 +68,11 @@ public final class LocalStack {
                     case "--topics" -> topics = Arrays.stream(value.split(",")).map(String::strip)
                             .filter(s -> !s.isEmpty()).toList();
                     case "--partitions" -> partitions = Integer.parseInt(value);
+                    case "--guest-scenario" -> guest = Optional.of(value);
                     default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             }
-            return new Options(kafka, moto, topics, partitions);
+            return new Options(kafka, moto, topics, partitions, guest);
         }
 
         private static int port(String name, String value) {
@@ -87,8 +109,30 @@ public final class LocalStack {
         defaultProperty(KafkaBroker.EXIT_GUARD_PROPERTY, "false");
 
         PrintStream out = System.out;
-        Stack stack = new Stack();
+        Running stack;
+        try {
+            stack = start(options);
+        } catch (RuntimeException | IOException e) {
+            System.err.println("dev-stack failed to start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "dev-stack-local-shutdown"));
+        warnAboutVersions();
+        out.println("KAFKA_BOOTSTRAP=" + stack.kafkaBootstrap());
+        out.println("AWS_ENDPOINT=" + stack.awsEndpoint());
+        stack.guest().ifPresent(g -> {
+            out.println("GUEST_CLOUD_ENDPOINT=" + g.cloudEndpoint());
+            out.println("GUEST_SSH_ADDRESS=" + g.sshAddress());
+        });
+        out.println("READY");
+        out.flush();
+        new CountDownLatch(1).await(); // until a signal runs the shutdown hook
+    }
+
+    /** Starts what {@code options} asks for; closing the result stops it all. Also used in-process by tests. */
+    public static Running start(Options options) throws IOException {
+        Running stack = new Running();
         try {
             stack.broker = KafkaBroker.start(options.kafkaPort());
             stack.broker.createTopics(options.topics(), options.partitions());
@@ -96,16 +140,16 @@ public final class LocalStack {
                     stack.broker.startupTime().toMillis());
             stack.moto = MotoServer.start(options.motoPort());
             System.err.printf("moto up in %d ms (pid %d)%n", stack.moto.startupTime().toMillis(), stack.moto.pid());
-        } catch (RuntimeException e) {
-            System.err.println("dev-stack failed to start: " + e.getMessage());
-            System.exit(1);
+            if (options.guestScenario().isPresent()) {
+                stack.guest = MotoWithGuest.start(stack.moto.endpoint(), options.guestScenario().get());
+                System.err.printf("stand-in guest (scenario %s): SSH on %s, moto with its console at %s%n",
+                        options.guestScenario().get(), stack.guest.sshAddress(), stack.guest.cloudEndpoint());
+            }
+            return stack;
+        } catch (RuntimeException | IOException e) {
+            stack.close();
+            throw e;
         }
-        warnAboutVersions();
-        out.println("KAFKA_BOOTSTRAP=" + stack.broker.bootstrapServers());
-        out.println("AWS_ENDPOINT=" + stack.moto.endpoint());
-        out.println("READY");
-        out.flush();
-        new CountDownLatch(1).await(); // until a signal runs the shutdown hook
     }
 
     private static void warnAboutVersions() {
@@ -127,19 +171,43 @@ public final class LocalStack {
         }
     }
 
-    /** What is running, closed in reverse order by the shutdown hook. */
-    private static final class Stack {
+    /** What is running, closed in reverse order (by the shutdown hook in the launcher). */
+    public static final class Running implements AutoCloseable {
         private volatile KafkaBroker broker;
         private volatile MotoServer moto;
+        private volatile MotoWithGuest guest;
 
-        void close() {
+        public String kafkaBootstrap() {
+            return broker.bootstrapServers();
+        }
+
+        /** moto itself (what the build-worker uses). */
+        public String awsEndpoint() {
+            return moto.endpoint();
+        }
+
+        /** Present when started with a guest scenario. */
+        public Optional<MotoWithGuest> guest() {
+            return Optional.ofNullable(guest);
+        }
+
+        @Override
+        public void close() {
             try {
-                if (moto != null) {
-                    moto.close();
+                if (guest != null) {
+                    guest.close();
                 }
+            } catch (IOException e) {
+                System.err.println("stand-in guest did not stop cleanly: " + e.getMessage());
             } finally {
-                if (broker != null) {
-                    broker.close();
+                try {
+                    if (moto != null) {
+                        moto.close();
+                    }
+                } finally {
+                    if (broker != null) {
+                        broker.close();
+                    }
                 }
             }
         }

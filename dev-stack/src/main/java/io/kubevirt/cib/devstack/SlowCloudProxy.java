@@ -17,6 +17,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
 import com.sun.net.httpserver.Headers;
@@ -70,6 +72,7 @@ public final class SlowCloudProxy implements AutoCloseable {
     private final Map<String, Throttle> throttles = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> throttled = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> spared = new ConcurrentHashMap<>();
+    private final Map<String, Consumer<Map<String, String>>> observers = new ConcurrentHashMap<>();
 
     private SlowCloudProxy(URI upstream, HttpServer server, ExecutorService executor) {
         this.upstreamHost = upstream.getHost();
@@ -130,6 +133,16 @@ public final class SlowCloudProxy implements AutoCloseable {
 
     public void clearAnswers() {
         answers.clear();
+    }
+
+    /**
+     * Hands the form parameters (query and body, decoded; the first of a repeated name) of every later request for
+     * {@code action} to {@code observer} before the request goes on: what a stand-in needs to learn from a call, such
+     * as the user data of a RunInstances. The observer runs on the request's thread and must not throw.
+     */
+    public SlowCloudProxy observe(String action, Consumer<Map<String, String>> observer) {
+        observers.put(action, observer);
+        return this;
     }
 
     /**
@@ -208,6 +221,10 @@ public final class SlowCloudProxy implements AutoCloseable {
                 Optional<String> action = action(ex, body);
                 if (action.isPresent()) {
                     seen.computeIfAbsent(action.get(), k -> new AtomicLong()).incrementAndGet();
+                    Consumer<Map<String, String>> observer = observers.get(action.get());
+                    if (observer != null) {
+                        observer.accept(formParams(ex, body));
+                    }
                     Duration d = delays.get(action.get());
                     if (d != null && !d.isZero()) {
                         Thread.sleep(d.toMillis());
@@ -387,6 +404,21 @@ public final class SlowCloudProxy implements AutoCloseable {
         } catch (IOException e) {
             return body;
         }
+    }
+
+    private static Map<String, String> formParams(HttpExchange ex, byte[] body) {
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String form : List.of(Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse(""),
+                new String(decoded(ex, body), StandardCharsets.UTF_8))) {
+            for (String pair : form.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    params.putIfAbsent(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return params;
     }
 
     private static Optional<String> formValue(String form, String name) {

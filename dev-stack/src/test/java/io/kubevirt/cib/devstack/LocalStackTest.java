@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,13 +12,17 @@ class LocalStackTest {
 
     @Test
     void defaults() {
-        assertThat(LocalStack.Options.parse()).isEqualTo(new LocalStack.Options(9092, 5000, List.of(), 3));
+        assertThat(LocalStack.Options.parse()).isEqualTo(new LocalStack.Options(9092, 5000, List.of(), 3, Optional.empty()));
     }
 
     @Test
     void options() {
         assertThat(LocalStack.Options.parse("--kafka-port", "19092", "--moto-port=15000", "--topics", "a, b,,c",
-                "--partitions", "6")).isEqualTo(new LocalStack.Options(19092, 15000, List.of("a", "b", "c"), 6));
+                "--partitions", "6")).isEqualTo(new LocalStack.Options(19092, 15000, List.of("a", "b", "c"), 6,
+                        Optional.empty()));
+        assertThat(LocalStack.Options.parse("--guest").guestScenario()).contains("pass");
+        assertThat(LocalStack.Options.parse("--guest-scenario", "vm-never-running", "--guest").guestScenario())
+                .contains("vm-never-running");
     }
 
     @Test
@@ -26,5 +31,7 @@ class LocalStackTest {
         assertThatThrownBy(() -> LocalStack.Options.parse("--kafka-port")).hasMessageContaining("missing value");
         assertThatThrownBy(() -> LocalStack.Options.parse("--moto-port", "70000"))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LocalStack.Options.parse("--guest-scenario", "nope"))
+                .hasMessageContaining("unknown guest scenario");
     }
 }

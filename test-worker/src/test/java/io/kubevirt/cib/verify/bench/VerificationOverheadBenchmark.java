@@ -27,7 +27,7 @@ import io.kubevirt.cib.verify.domain.run.VerificationScriptRun;
 import io.kubevirt.cib.verify.ssh.SshGuestVerifier;
 import io.kubevirt.cib.verify.ssh.SshKeyPairs;
 import io.kubevirt.cib.verify.ssh.SshjConnector;
-import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,7 +80,7 @@ class VerificationOverheadBenchmark {
     @Test
     void printOverhead() throws Exception {
         BenchCloud cloud = new BenchCloud();
-        try (StandInInstance guest = StandInInstance.builder(cloud::authorizedKeys).scenario("pass").start()) {
+        try (StandInGuest guest = StandInGuest.builder(cloud::authorizedKeys).scenario("pass").start()) {
             cloud.hostKey = guest.reportedHostKeyLine();
             AtomicInteger sleeps = new AtomicInteger();
             List<String> workerLog = new ArrayList<>();
@@ -177,11 +177,11 @@ class VerificationOverheadBenchmark {
                         .withStepTimeouts(VerificationScriptRun.StepTimeouts.all(Duration.ofSeconds(10)))
                         .withPollInterval(Duration.ofMillis(200))));
         VerificationSettings.Launch launch = new VerificationSettings.Launch("t3.micro", 50, Optional.empty(),
-                List.of(), StandInInstance.USER, false);
+                List.of(), StandInGuest.USER, false);
         VerificationSettings settings = new VerificationSettings(launch, launch,
                 VerificationSettings.hostKeyPolicy(Duration.ofMinutes(10)), VerificationSettings.retryPolicy(
                         Duration.ofMinutes(1)), VerificationSettings.retryPolicy(Duration.ofMinutes(1)),
-                Duration.ofHours(3), Optional.of(StandInInstance.HOST + ":" + sshPort));
+                Duration.ofHours(3), Optional.of(StandInGuest.HOST + ":" + sshPort));
         return new VerificationCoordinator(Map.of(Cloud.AWS, new CloudPorts(cloud, cloud)),
                 verifier,
                 () -> {

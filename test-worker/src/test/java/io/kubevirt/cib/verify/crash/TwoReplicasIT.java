@@ -13,7 +13,7 @@ import io.kubevirt.cib.devstack.WorkerProcess;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.verify.testing.MotoGuest;
-import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
 import io.kubevirt.cib.verify.testing.TcpForwarder;
 import java.net.URI;
 import java.nio.file.Files;
@@ -75,7 +75,7 @@ class TwoReplicasIT {
         try (EventStreamClient stream = new EventStreamClient(broker.bootstrapServers());
                 Ec2Client sdk = MotoGuest.sdk(moto.endpoint(), REGION);
                 Ec2Cloud ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))));
-                StandInInstance guest = StandInInstance.builder(() -> MotoGuest.userDataKeys(sdk)).scenario("pass")
+                StandInGuest guest = StandInGuest.builder(() -> MotoGuest.userDataKeys(sdk)).scenario("pass")
                         .start();
                 VerificationCrashIT.SshNotUpYet notUpYet = new VerificationCrashIT.SshNotUpYet()) {
             proxy.answer("GetConsoleOutput", MotoGuest.consoleOutputXml(guest.reportedHostKeyLine()));

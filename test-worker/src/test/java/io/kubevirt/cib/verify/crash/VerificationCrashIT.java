@@ -15,7 +15,7 @@ import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import io.kubevirt.cib.events.ImageVerified;
-import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
 import io.kubevirt.cib.verify.testing.MotoGuest;
 import io.kubevirt.cib.verify.testing.TcpForwarder;
 import java.io.IOException;
@@ -99,7 +99,7 @@ class VerificationCrashIT {
         try (EventStreamClient stream = new EventStreamClient(broker.bootstrapServers());
                 Ec2Client sdk = MotoGuest.sdk(moto.endpoint(), REGION);
                 Ec2Cloud ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))));
-                StandInInstance guest = StandInInstance.builder(() -> MotoGuest.userDataKeys(sdk)).scenario("pass").start();
+                StandInGuest guest = StandInGuest.builder(() -> MotoGuest.userDataKeys(sdk)).scenario("pass").start();
                 SshNotUpYet notUpYet = new SshNotUpYet()) {
             String ami = MotoGuest.seedAmi(sdk, buildId);
             proxy.answer("GetConsoleOutput", MotoGuest.consoleOutputXml(guest.reportedHostKeyLine()));
@@ -172,7 +172,7 @@ class VerificationCrashIT {
         props.put("cib.verify.clouds", "aws");
         props.put("cib.verify.aws.machine-type", "t3.micro");
         props.put("cib.verify.aws.nested-virtualization", "false");
-        props.put("cib.verify.aws.ssh-user", StandInInstance.USER);
+        props.put("cib.verify.aws.ssh-user", StandInGuest.USER);
         props.put("cib.verify.host-key-wait", "10s");
         props.put("cib.verify.ssh.initial-interval", "200ms");
         props.put("cib.verify.ssh.max-interval", "1s");

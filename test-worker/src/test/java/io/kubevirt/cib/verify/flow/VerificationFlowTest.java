@@ -20,7 +20,7 @@ import io.kubevirt.cib.events.ImageBuilt;
 import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.gcp.testing.LocalComputeServer;
 import io.kubevirt.cib.verify.testing.MotoGuest;
-import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
 import io.kubevirt.cib.verify.testing.StandInTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -73,7 +73,7 @@ class VerificationFlowTest {
     private EventStreamClient stream;
     private Ec2Cloud ec2;
     private Ec2Client sdk;
-    private StandInInstance instance;
+    private StandInGuest instance;
     private Thread guestAgent;
 
     @BeforeEach
@@ -238,13 +238,13 @@ class VerificationFlowTest {
      * The stand-in behind the forwarder, accepting the key the cloud was given at launch and presenting the host
      * key the cloud reports: on AWS through the (proxied) console output, on GCP through guest attributes.
      */
-    private void bootStandIn(Cloud cloud, UnaryOperator<StandInInstance.Builder> options) throws Exception {
+    private void bootStandIn(Cloud cloud, UnaryOperator<StandInGuest.Builder> options) throws Exception {
         if (cloud == Cloud.AWS) {
-            instance = options.apply(StandInInstance.builder(() -> MotoGuest.userDataKeys(sdk))).start();
+            instance = options.apply(StandInGuest.builder(() -> MotoGuest.userDataKeys(sdk))).start();
             proxy.answer("GetConsoleOutput", MotoGuest.consoleOutputXml(instance.reportedHostKeyLine()));
         } else {
             LocalComputeServer compute = StandInTestResource.compute();
-            instance = options.apply(StandInInstance.builder(() -> gcpSshKeys(compute))).start();
+            instance = options.apply(StandInGuest.builder(() -> gcpSshKeys(compute))).start();
             guestAgent = publishHostKeysOnceLaunched(compute, instance.reportedHostKeyLine());
         }
         StandInTestResource.forwarder().pointAt(instance.port());

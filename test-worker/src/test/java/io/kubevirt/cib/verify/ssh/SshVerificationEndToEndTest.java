@@ -24,7 +24,8 @@ import io.kubevirt.cib.verify.domain.run.VerificationScriptRun;
 import io.kubevirt.cib.verify.domain.run.VerificationScriptRun.StepTimeouts;
 import io.kubevirt.cib.verify.testing.LogCapture;
 import io.kubevirt.cib.verify.testing.SecretScan;
-import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
+import io.kubevirt.cib.verify.testing.StandInTargets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -80,10 +81,10 @@ class SshVerificationEndToEndTest {
     }
 
     private Outcome verify(String scenario) throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).scenario(scenario).start()) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).scenario(scenario).start()) {
             List<String> lines = Collections.synchronizedList(new ArrayList<>());
             VerificationReport report;
-            try (RemoteShell shell = new SshWait(sshj, WAITER).await(instance.target(identity), QUICK,
+            try (RemoteShell shell = new SshWait(sshj, WAITER).await(StandInTargets.target(instance, identity), QUICK,
                     Attempt.uncancellable("e"))) {
                 report = VerificationScriptRun.shipped(VerificationScriptRun.Settings.forRun("build-" + scenario)
                         .withStepTimeouts(TIGHT).withPollInterval(Duration.ofMillis(100))).run(shell, lines::add);
@@ -180,8 +181,8 @@ class SshVerificationEndToEndTest {
 
     @Test
     void theWholeRunTimeoutNamesTheRunningStepAndStillCleansUp() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).scenario("vm-never-running")
-                .start(); RemoteShell shell = sshj.connect(instance.target(identity))) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).scenario("vm-never-running")
+                .start(); RemoteShell shell = sshj.connect(StandInTargets.target(instance, identity))) {
             long start = System.nanoTime();
             VerificationReport report = VerificationScriptRun.shipped(VerificationScriptRun.Settings.forRun("slow")
                     .withStepTimeouts(StepTimeouts.all(Duration.ofSeconds(60))).withPollInterval(Duration.ofMillis(100))
@@ -202,7 +203,7 @@ class SshVerificationEndToEndTest {
 
     @Test
     void aCancelledAttemptAbortsTheRunningScriptWithinSeconds() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).scenario("vm-never-running")
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).scenario("vm-never-running")
                 .start()) {
             Attempt attempt = new Attempt("e", 1);
             SshGuestVerifier verifier = new SshGuestVerifier(sshj, WAITER, QUICK,
@@ -211,7 +212,7 @@ class SshVerificationEndToEndTest {
                             .withPollInterval(Duration.ofMillis(100))));
             List<String> lines = Collections.synchronizedList(new ArrayList<>());
             CompletableFuture<GuestVerifier.Result> running = CompletableFuture.supplyAsync(() ->
-                    verifier.verify(instance.target(identity), "cancelled", lines::add, attempt));
+                    verifier.verify(StandInTargets.target(instance, identity), "cancelled", lines::add, attempt));
             long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (lines.stream().noneMatch(l -> l.contains("\"name\":\"datavolume-import\""))) {
                 assertThat(System.nanoTime()).as("the script never got to vmi-running").isLessThan(giveUp);
@@ -243,11 +244,11 @@ class SshVerificationEndToEndTest {
 
     @Test
     void sshThatNeverComesUpGivesUpAfterTheBudgetWithTheReason() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).neverListen().start()) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).neverListen().start()) {
             Counting connector = new Counting(sshj);
             long start = System.nanoTime();
 
-            assertThatThrownBy(() -> new SshWait(connector, WAITER).await(instance.target(identity),
+            assertThatThrownBy(() -> new SshWait(connector, WAITER).await(StandInTargets.target(instance, identity),
                     new WaitPolicy(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMillis(1500)),
                     Attempt.uncancellable("e")))
                     .isInstanceOfSatisfying(SshWaitExhaustedException.class, e -> {
@@ -261,12 +262,12 @@ class SshVerificationEndToEndTest {
 
     @Test
     void sshThatComesUpLateIsWaitedFor() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine())
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine())
                 .listenAfter(Duration.ofMillis(1200)).start()) {
             Counting connector = new Counting(sshj);
             List<String> failures = new ArrayList<>();
 
-            try (RemoteShell shell = new SshWait(connector, WAITER).await(instance.target(identity), QUICK,
+            try (RemoteShell shell = new SshWait(connector, WAITER).await(StandInTargets.target(instance, identity), QUICK,
                     Attempt.uncancellable("e"),
                     (attempt, reason) -> failures.add(reason.getMessage()))) {
                 assertThat(shell.run("true", null, Duration.ofSeconds(5), l -> { }).exitCode()).isZero();
@@ -278,11 +279,11 @@ class SshVerificationEndToEndTest {
 
     @Test
     void aLoginRefusedUntilTheKeyIsInstalledIsRetried() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine())
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine())
                 .authorizeAfter(Duration.ofMillis(1000)).start()) {
             List<String> failures = new ArrayList<>();
 
-            try (RemoteShell shell = new SshWait(sshj, WAITER).await(instance.target(identity), QUICK,
+            try (RemoteShell shell = new SshWait(sshj, WAITER).await(StandInTargets.target(instance, identity), QUICK,
                     Attempt.uncancellable("e"),
                     (attempt, reason) -> failures.add(reason.getMessage()))) {
                 assertThat(shell).isNotNull();
@@ -293,11 +294,11 @@ class SshVerificationEndToEndTest {
 
     @Test
     void aHostKeyMismatchIsRefusedOnTheFirstAttempt() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).presentDifferentHostKey()
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).presentDifferentHostKey()
                 .start()) {
             Counting connector = new Counting(sshj);
 
-            assertThatThrownBy(() -> new SshWait(connector, WAITER).await(instance.target(identity), QUICK, Attempt.uncancellable("e")))
+            assertThatThrownBy(() -> new SshWait(connector, WAITER).await(StandInTargets.target(instance, identity), QUICK, Attempt.uncancellable("e")))
                     .isInstanceOf(HostKeyMismatchException.class).hasMessageContaining("is not one the cloud reported");
             assertThat(connector.attempts.get()).isOne();
             assertThat(instance.sessionsSeen()).isOne();

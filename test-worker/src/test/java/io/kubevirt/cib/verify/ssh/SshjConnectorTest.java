@@ -9,7 +9,8 @@ import io.kubevirt.cib.verify.domain.RemoteShell.ExecResult;
 import io.kubevirt.cib.verify.domain.SshIdentity;
 import io.kubevirt.cib.verify.domain.SshTarget;
 import io.kubevirt.cib.verify.domain.SshUnavailableException;
-import io.kubevirt.cib.verify.testing.StandInInstance;
+import io.kubevirt.cib.devstack.guest.StandInGuest;
+import io.kubevirt.cib.verify.testing.StandInTargets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +35,8 @@ class SshjConnectorTest {
 
     @Test
     void runsACommandWithStdinAndReportsItsExitCode() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start();
-                RemoteShell shell = connector.connect(instance.target(identity))) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start();
+                RemoteShell shell = connector.connect(StandInTargets.target(instance, identity))) {
             List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
             ExecResult result = shell.run("cat; echo 'to stderr' >&2; exit 3", "hello\nworld\n", Duration.ofSeconds(10),
@@ -50,8 +51,8 @@ class SshjConnectorTest {
 
     @Test
     void streamsLinesAsTheyArrive() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start();
-                RemoteShell shell = connector.connect(instance.target(identity))) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start();
+                RemoteShell shell = connector.connect(StandInTargets.target(instance, identity))) {
             List<Long> arrivals = Collections.synchronizedList(new ArrayList<>());
             long start = System.nanoTime();
 
@@ -67,8 +68,8 @@ class SshjConnectorTest {
 
     @Test
     void aTimeoutKillsTheRemoteCommand() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start();
-                RemoteShell shell = connector.connect(instance.target(identity))) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start();
+                RemoteShell shell = connector.connect(StandInTargets.target(instance, identity))) {
             Path pidFile = instance.stateDir().resolve("sleeper.pid");
             long start = System.nanoTime();
 
@@ -89,29 +90,29 @@ class SshjConnectorTest {
     @Test
     void negotiatesThePinnedTypeWhenTheServerPrefersAnother() throws Exception {
         // sshj prefers ssh-ed25519 over ECDSA; the server holds both and the cloud reported only the ECDSA key.
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine())
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine())
                 .alsoHostKey(KeyPairProvider.SSH_ED25519).alsoHostKey(KeyPairProvider.SSH_RSA).start();
-                RemoteShell shell = connector.connect(instance.target(identity))) {
+                RemoteShell shell = connector.connect(StandInTargets.target(instance, identity))) {
             assertThat(instance.reportedHostKeyLine()).startsWith("ecdsa-sha2-nistp256 ");
             assertThat(shell.run("true", null, Duration.ofSeconds(5), l -> { }).exitCode()).isZero();
         }
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine())
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine())
                 .hostKeyType(KeyPairProvider.SSH_RSA).alsoHostKey(KeyPairProvider.SSH_ED25519).start();
-                RemoteShell shell = connector.connect(instance.target(identity))) {
+                RemoteShell shell = connector.connect(StandInTargets.target(instance, identity))) {
             assertThat(shell.run("true", null, Duration.ofSeconds(5), l -> { }).exitCode()).isZero();
         }
     }
 
     @Test
     void aDifferentHostKeyIsAMismatchNamingBothFingerprints() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).presentDifferentHostKey()
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).presentDifferentHostKey()
                 .start()) {
             String presented = KeyUtils.getFingerPrint(PublicKeyEntry.parsePublicKeyEntry(instance
                     .presentedHostKeyLine()).resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING));
             String reported = KeyUtils.getFingerPrint(PublicKeyEntry.parsePublicKeyEntry(instance
                     .reportedHostKeyLine()).resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING));
 
-            assertThatThrownBy(() -> connector.connect(instance.target(identity)))
+            assertThatThrownBy(() -> connector.connect(StandInTargets.target(instance, identity)))
                     .isInstanceOf(HostKeyMismatchException.class)
                     .hasMessageContaining("server offered ecdsa-sha2-nistp256 " + presented)
                     .hasMessageContaining("pinned ecdsa-sha2-nistp256 " + reported)
@@ -124,7 +125,7 @@ class SshjConnectorTest {
 
     @Test
     void aServerWithoutAnyPinnedKeyTypeIsAMismatch() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start()) {
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start()) {
             String someRsaKey = PublicKeyEntry.toString(KeyUtils.generateKeyPair("ssh-rsa", 2048).getPublic());
             SshTarget target = new SshTarget(instance.host(), instance.port(), instance.user(), identity,
                     List.of(someRsaKey));
@@ -137,8 +138,8 @@ class SshjConnectorTest {
     @Test
     void aRejectedLoginIsRetryable() throws Exception {
         SshIdentity stranger = SshKeyPairs.generate("stranger");
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start()) {
-            assertThatThrownBy(() -> connector.connect(instance.target(stranger)))
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start()) {
+            assertThatThrownBy(() -> connector.connect(StandInTargets.target(instance, stranger)))
                     .isInstanceOf(SshUnavailableException.class)
                     .hasMessageContaining("SSH login as cib at 127.0.0.1:" + instance.port() + " failed");
         }
@@ -146,8 +147,8 @@ class SshjConnectorTest {
 
     @Test
     void aRefusedConnectionIsRetryable() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).neverListen().start()) {
-            assertThatThrownBy(() -> connector.connect(instance.target(identity)))
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).neverListen().start()) {
+            assertThatThrownBy(() -> connector.connect(StandInTargets.target(instance, identity)))
                     .isInstanceOf(SshUnavailableException.class)
                     .hasMessageContaining("cannot open SSH to 127.0.0.1:" + instance.port())
                     .hasMessageContaining("Connection refused");
@@ -156,8 +157,8 @@ class SshjConnectorTest {
 
     @Test
     void aClosedShellRefusesToRun() throws Exception {
-        try (StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start()) {
-            RemoteShell shell = connector.connect(instance.target(identity));
+        try (StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start()) {
+            RemoteShell shell = connector.connect(StandInTargets.target(instance, identity));
             shell.close();
             shell.close();
 
@@ -168,8 +169,8 @@ class SshjConnectorTest {
 
     @Test
     void aServerThatGoesAwayMidCommandIsUnavailableNotAHang() throws Exception {
-        StandInInstance instance = StandInInstance.builder(identity.publicKeyLine()).start();
-        RemoteShell shell = connector.connect(instance.target(identity));
+        StandInGuest instance = StandInGuest.builder(identity.publicKeyLine()).start();
+        RemoteShell shell = connector.connect(StandInTargets.target(instance, identity));
         Thread stopper = new Thread(() -> {
             try {
                 Thread.sleep(500);

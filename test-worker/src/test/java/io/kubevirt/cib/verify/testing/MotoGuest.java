@@ -2,11 +2,9 @@ package io.kubevirt.cib.verify.testing;
 
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.devstack.MotoServer;
+import io.kubevirt.cib.devstack.guest.CloudInit;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -17,7 +15,8 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 
 /**
  * What a booted guest does on AWS that moto cannot: cloud-init installing the launch's key from user data, and
- * printing the SSH host keys to the console. Tests combine these with a {@link StandInInstance}.
+ * printing the SSH host keys to the console. Tests combine these with a
+ * {@link io.kubevirt.cib.devstack.guest.StandInGuest}; the SDK-free parts live in {@link CloudInit}.
  */
 public final class MotoGuest {
 
@@ -48,24 +47,12 @@ public final class MotoGuest {
                 .filter(i -> i.state().name() == InstanceStateName.RUNNING)
                 .map(i -> sdk.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
                         .attribute(InstanceAttributeName.USER_DATA)).userData().value())
-                .filter(v -> v != null)
-                .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
-                .flatMap(String::lines)
-                .map(line -> line.replaceAll("^[\\s-]*\"?", "").replaceAll("\"?\\s*$", ""))
-                .filter(line -> line.startsWith("ecdsa-") || line.startsWith("ssh-"))
+                .flatMap(v -> CloudInit.authorizedKeysFromBase64(v).stream())
                 .toList();
     }
 
     /** A GetConsoleOutput answer whose console holds cloud-init's host key block (for SlowCloudProxy.answer). */
     public static String consoleOutputXml(String hostKeyLine) {
-        String console = "[   12.0] cloud-init[800]: Cloud-init v. 24.4 finished\n"
-                + "[   13.1] cloud-init[812]: -----BEGIN SSH HOST KEY KEYS-----\n"
-                + "[   13.1] cloud-init[812]: " + hostKeyLine + "\n"
-                + "[   13.1] cloud-init[812]: -----END SSH HOST KEY KEYS-----\n";
-        return "<GetConsoleOutputResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
-                + "<requestId>" + UUID.randomUUID() + "</requestId><instanceId>i-0</instanceId>"
-                + "<timestamp>2026-11-24T10:00:00.000Z</timestamp><output>"
-                + Base64.getEncoder().encodeToString(console.getBytes(StandardCharsets.UTF_8))
-                + "</output></GetConsoleOutputResponse>";
+        return CloudInit.consoleOutputXml(hostKeyLine);
     }
 }

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.verify.testing;
 
+import io.kubevirt.cib.devstack.guest.StandInGuest;
 import io.kubevirt.cib.gcp.testing.LocalComputeServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -8,7 +9,7 @@ import java.util.Map;
 
 /**
  * Starts what stands in for a booted instance and for GCP: a {@link TcpForwarder} every verification connects to
- * (tests point it at their own {@link StandInInstance}) and a {@link LocalComputeServer}.
+ * (tests point it at their own {@link StandInGuest}) and a {@link LocalComputeServer}.
  */
 public class StandInTestResource implements QuarkusTestResourceLifecycleManager {
 

@@ -1,7 +1,5 @@
-package io.kubevirt.cib.verify.testing;
+package io.kubevirt.cib.devstack.guest;
 
-import io.kubevirt.cib.verify.domain.SshIdentity;
-import io.kubevirt.cib.verify.domain.SshTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,14 +34,19 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 
 /**
- * A booted instance, in-process: Apache MINA SSHD on 127.0.0.1 whose exec requests run through {@code /bin/sh -c}
- * against the stand-in cluster ({@code standin-cluster/bin}: kubectl, virtctl, sudo) with its state in a temporary
- * folder. Only the one authorized public key may log in; the host key comes from MINA's own generator.
+ * Plays a booted cib image, in-process, for the test-worker's tests and the local run (moto boots no guest): Apache
+ * MINA SSHD on 127.0.0.1 whose exec requests run through {@code /bin/sh -c} against the stand-in cluster
+ * ({@code standin-cluster/bin}: kubectl, virtctl, sudo) with its state in a temporary folder, so the real
+ * verification script runs against a simulated single-node cluster. Only the authorized public keys may log in; the
+ * host key comes from MINA's own generator. {@link CloudInit} has what the cloud side of a boot reports.
  */
-public final class StandInInstance implements AutoCloseable {
+public final class StandInGuest implements AutoCloseable {
 
     public static final String HOST = "127.0.0.1";
     public static final String USER = "cib";
+    /** What the stand-in cluster plays (standin-cluster/bin/kubectl); vm-never-running, guest-silent, kubevirt-not-available fail. */
+    public static final List<String> SCENARIOS = List.of("pass", "vm-never-running", "no-default-storage-class",
+            "guest-silent", "no-console-log", "kubevirt-not-available");
     private static final List<String> STANDIN_TOOLS = List.of("kubectl", "virtctl", "sudo");
 
     private final Builder settings;
@@ -90,6 +93,9 @@ public final class StandInInstance implements AutoCloseable {
 
         /** pass, vm-never-running, no-default-storage-class, guest-silent, no-console-log, kubevirt-not-available. */
         public Builder scenario(String name) {
+            if (!SCENARIOS.contains(name)) {
+                throw new IllegalArgumentException("unknown stand-in scenario " + name + "; one of " + SCENARIOS);
+            }
             this.scenario = name;
             return this;
         }
@@ -130,12 +136,12 @@ public final class StandInInstance implements AutoCloseable {
             return this;
         }
 
-        public StandInInstance start() throws IOException {
-            return new StandInInstance(this);
+        public StandInGuest start() throws IOException {
+            return new StandInGuest(this);
         }
     }
 
-    private StandInInstance(Builder settings) throws IOException {
+    private StandInGuest(Builder settings) throws IOException {
         this.settings = settings;
         this.root = Files.createTempDirectory("cib-standin-");
         this.binDir = Files.createDirectories(root.resolve("bin"));
@@ -237,13 +243,13 @@ public final class StandInInstance implements AutoCloseable {
 
     private void installTools() throws IOException {
         for (String tool : STANDIN_TOOLS) {
-            try (InputStream in = StandInInstance.class.getResourceAsStream("/standin-cluster/bin/" + tool)) {
+            try (InputStream in = StandInGuest.class.getResourceAsStream("/standin-cluster/bin/" + tool)) {
                 if (in == null) {
-                    throw new IOException("stand-in tool missing from the test classpath: " + tool);
+                    throw new IOException("stand-in tool missing from the classpath: " + tool);
                 }
                 Path target = binDir.resolve(tool);
                 Files.copy(in, target);
-                // Resources lose the executable bit on their way to target/test-classes.
+                // Resources lose the executable bit on their way to target/classes and into jars.
                 if (!target.toFile().setExecutable(true)) {
                     throw new IOException("cannot make " + target + " executable");
                 }
@@ -279,8 +285,13 @@ public final class StandInInstance implements AutoCloseable {
         return PublicKeyEntry.toString(presentedHostKey.getPublic());
     }
 
-    public SshTarget target(SshIdentity identity) {
-        return new SshTarget(HOST, port, USER, identity, List.of(reportedHostKeyLine));
+    /** "127.0.0.1:PORT", for the test-worker's {@code cib.verify.address-override}. */
+    public String address() {
+        return HOST + ":" + port;
+    }
+
+    public String scenario() {
+        return settings.scenario;
     }
 
     public Path stateDir() {
