@@ -112,7 +112,7 @@ class HookTranslatorTest {
     }
 
     @Test
-    void aPreReleaseTagWithARevisionIsPublished() {
+    void aPreReleaseTagWithARevisionIsPublished() throws Exception {
         // Since schema 1.2 the releaseTag definition takes KubeVirt pre-releases (and a revision after them).
         Decision d = translate("push", "d5", GithubPayloads.tagPush("v1.9.0-rc.1-2"));
         assertThat(d).isInstanceOf(HookTranslator.Publish.class);
