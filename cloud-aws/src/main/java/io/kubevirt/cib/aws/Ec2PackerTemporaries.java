@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 
 /**
  * Packer's temporary security groups and key pairs, by a server-side name filter. A group's age is read from its
- * name ({@link PackerNames}: EC2 reports none); a key pair's from its CreateTime, else its name.
+ * name ({@link PackerNames}: EC2 reports none); a key pair's the same way, else from its CreateTime.
  */
 public final class Ec2PackerTemporaries implements PackerTemporaries {
 
@@ -46,8 +46,7 @@ public final class Ec2PackerTemporaries implements PackerTemporaries {
                     b -> b.filters(Filter.builder().name("key-name").values(pattern).build())).keyPairs()) {
                 if (k.keyName().startsWith(namePrefix)) {
                     found.add(new CloudResource(Kind.KEY_PAIR, k.keyName(), k.keyName(), location, Map.of(),
-                            k.createTime() != null ? k.createTime()
-                                    : PackerNames.createdAt(k.keyName()).orElse(null), null));
+                            PackerNames.createdAt(k.keyName()).orElse(k.createTime()), null));
                 }
             }
             return found;
