@@ -16,7 +16,8 @@ public enum EventType {
     RELEASE_TAGGED("release.tagged", ReleaseTagged.class),
     IMAGE_PUBLISHED("image.published", ImagePublished.class),
     RELEASE_PUBLISHED("release.published", ReleasePublished.class),
-    RESOURCES_CLEANED("resources.cleaned", ResourcesCleaned.class);
+    RESOURCES_CLEANED("resources.cleaned", ResourcesCleaned.class),
+    SWEEP_REQUESTED("sweep.requested", SweepRequested.class);
 
     /**
      * Written into {@code schemaVersion} of every event this code produces. One minor version for the whole
@@ -56,7 +57,8 @@ public enum EventType {
 
     /** Major schema versions this code can read; anything else is dead-lettered. */
     public Set<Integer> readableMajorVersions() {
-        return Set.of(1);
+        // resources.cleaned v2 restructured the event for sweeps; v1 had no writer, so it is not read any more.
+        return this == RESOURCES_CLEANED ? Set.of(2) : Set.of(1);
     }
 
     public static Optional<EventType> fromTypeName(String name) {

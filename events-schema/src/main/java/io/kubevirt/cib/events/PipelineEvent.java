@@ -6,7 +6,7 @@ package io.kubevirt.cib.events;
  */
 public sealed interface PipelineEvent
         permits BuildRequested, ImageBuilt, BuildFailed, ImageVerified, ReleaseTagged, ImagePublished,
-        ReleasePublished, ResourcesCleaned {
+        ReleasePublished, ResourcesCleaned, SweepRequested {
 
     String schemaVersion();
 

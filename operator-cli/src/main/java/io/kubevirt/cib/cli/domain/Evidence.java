@@ -48,8 +48,9 @@ public final class Evidence {
                     + (e.published() == null ? 0 : e.published().size()) + " image(s), "
                     + (e.failedRegions() == null ? 0 : e.failedRegions().size()) + " failed region(s)";
         } else if (event instanceof ResourcesCleaned e) {
-            s = e.trigger().name().toLowerCase() + ": " + (e.removed() == null ? 0 : e.removed().size())
-                    + " removed, " + (e.failed() == null ? 0 : e.failed().size()) + " failed";
+            long failed = e.resources().stream().filter(r -> r.result() == ResourcesCleaned.Result.FAILED).count();
+            s = e.trigger().name().toLowerCase() + (e.dryRun() ? " (dry run)" : "") + ": "
+                    + (e.resources().size() - failed) + " resource(s) handled, " + failed + " failed";
         } else {
             s = event.type().typeName();
         }
@@ -84,9 +85,9 @@ public final class Evidence {
                         + f.reason()));
             }
         } else if (event instanceof ResourcesCleaned e) {
-            if (e.failed() != null) {
-                e.failed().forEach(f -> lines.add("not removed " + f.kind() + " " + f.id() + ": " + f.reason()));
-            }
+            e.resources().forEach(r -> lines.add(r.result().name().toLowerCase() + " "
+                    + r.action().name().toLowerCase() + " " + r.cloud().wireName() + " " + r.kind() + " " + r.id()
+                    + opt(" in ", r.location()) + ": " + r.reason() + opt(" - ", r.error())));
         }
         return lines;
     }
