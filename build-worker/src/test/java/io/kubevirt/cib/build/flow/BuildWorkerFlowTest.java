@@ -19,7 +19,11 @@ import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -92,6 +96,30 @@ class BuildWorkerFlowTest {
                 .containsEntry(ResourceTags.KUBEVIRT_VERSION, "v1.8.2")
                 .containsKey(ResourceTags.EXPIRES_AT);
         assertThat(ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId))).isEmpty();
+    }
+
+    @TestHTTPResource("/q/health")
+    URI health;
+
+    @Test
+    void aPhaseThatThrowsEndsAsBuildFailedTheNextRecordIsBuiltAndHealthStaysUp() throws Exception {
+        String next = newBuildId();
+        Envelope<BuildRequested> throwing = stream.send(request("t-phase-throws"));
+        stream.send(request(next));
+
+        List<Envelope<BuildFailed>> failed = stream.awaitEvents(BuildFailed.class, "t-phase-throws", 1, BUILD_WAIT);
+        Envelope<BuildFailed> ours = failed.stream().filter(e -> throwing.id().equals(e.data().causedBy()))
+                .findFirst().orElseThrow();
+        assertThat(ours.data().stage()).isEqualTo(BuildFailed.Stage.WORKER);
+        assertThat(ours.data().reason()).contains("unexpected IllegalStateException", "fault injected");
+        assertThat(stream.awaitEvents(ImageBuilt.class, next, 1, BUILD_WAIT)).hasSize(1);
+
+        HttpClient http = HttpClient.newHttpClient();
+        for (String probe : List.of("/live", "/ready")) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(health + probe)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(probe + ": " + answer.body()).isEqualTo(200);
+        }
     }
 
     @Test

@@ -42,6 +42,9 @@ public interface MessagingSettings {
     /** Test-only: a worker handling this build ID halts its JVM, as a crash would. Never set in production. */
     Optional<String> haltOnBuildId();
 
+    /** Test-only: a worker handling this build ID throws from the phase, as a bug would. Never set in production. */
+    Optional<String> throwOnBuildId();
+
     default WaitPolicy publishRetry() {
         // No real end: the attempt is cancelled when the worker stops or loses the partition.
         return new WaitPolicy(retryInitialDelay(), retryMaxDelay(), Duration.ofDays(3650));

@@ -59,7 +59,7 @@ public class PhaseHandler {
         Attempt attempt = claims.begin(input.id(), 1, partition(message));
         PhaseRunner.Result result;
         try {
-            result = runner.run(input, haltingIfAsked(phase), attempt);
+            result = runner.run(input, faultInjected(phase), attempt);
         } catch (RuntimeException e) {
             if (attempt.cancelled() || claims.lifetime().cancelled()) {
                 // A ledger or broker wait ended because this replica let go: the next owner takes the record.
@@ -91,18 +91,23 @@ public class PhaseHandler {
                 .orElse(null);
     }
 
-    /** The test-only crash trigger of {@link MessagingSettings#haltOnBuildId()}, inside the recorded attempt. */
-    private <T extends PipelineEvent> Phase<T> haltingIfAsked(Phase<T> phase) {
-        if (settings.haltOnBuildId().isEmpty()) {
+    /**
+     * The test-only faults of {@link MessagingSettings#haltOnBuildId()} (the JVM dies, as in a crash) and
+     * {@link MessagingSettings#throwOnBuildId()} (the phase throws), inside the recorded attempt.
+     */
+    private <T extends PipelineEvent> Phase<T> faultInjected(Phase<T> phase) {
+        if (settings.haltOnBuildId().isEmpty() && settings.throwOnBuildId().isEmpty()) {
             return phase;
         }
-        String victim = settings.haltOnBuildId().get();
         return new Phase<>() {
             @Override
             public PhaseOutcome run(Envelope<T> input, Attempt attempt) {
-                if (victim.equals(input.key())) {
-                    LOG.errorf("build %s: halting the JVM as configured (cib.messaging.halt-on-build-id)", victim);
+                if (settings.haltOnBuildId().filter(input.key()::equals).isPresent()) {
+                    LOG.errorf("build %s: halting the JVM as configured (cib.messaging.halt-on-build-id)", input.key());
                     Runtime.getRuntime().halt(137);
+                }
+                if (settings.throwOnBuildId().filter(input.key()::equals).isPresent()) {
+                    throw new IllegalStateException("fault injected by cib.messaging.throw-on-build-id");
                 }
                 return phase.run(input, attempt);
             }

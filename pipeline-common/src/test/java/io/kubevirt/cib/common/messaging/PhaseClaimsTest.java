@@ -109,6 +109,11 @@ class PhaseClaimsTest {
             public Optional<String> haltOnBuildId() {
                 return Optional.empty();
             }
+
+            @Override
+            public Optional<String> throwOnBuildId() {
+                return Optional.empty();
+            }
         };
     }
 }
