@@ -1,6 +1,6 @@
 package io.kubevirt.cib.build.domain;
 
-import io.kubevirt.cib.common.cloud.Sha256;
+import io.kubevirt.cib.common.cloud.ImageNames;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Cloud;
@@ -32,7 +32,7 @@ public record BuildPlan(
         Instant deadline) {
 
     /** GCP image names are at most 63 characters; AWS allows more, but one rule for both keeps names predictable. */
-    static final int MAX_IMAGE_NAME = 63;
+    static final int MAX_IMAGE_NAME = ImageNames.MAX_IMAGE_NAME;
 
     public static BuildPlan of(Envelope<BuildRequested> request, BuildSettings settings, Instant now)
             throws RequestRejectedException {
@@ -79,18 +79,6 @@ public record BuildPlan(
     }
 
     static String imageName(String kubevirtVersion, String buildId, String requestId) {
-        String version = kubevirtVersion.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-        String suffix = "-" + shortHash(requestId);
-        String prefix = "kubevirt-" + version + "-";
-        String build = buildId;
-        int room = MAX_IMAGE_NAME - prefix.length() - suffix.length();
-        if (build.length() > room) {
-            build = build.substring(0, room).replaceAll("-+$", "");
-        }
-        return prefix + build + suffix;
-    }
-
-    private static String shortHash(String value) {
-        return Sha256.hex(value, 4);
+        return ImageNames.forRequest(kubevirtVersion, buildId, requestId);
     }
 }

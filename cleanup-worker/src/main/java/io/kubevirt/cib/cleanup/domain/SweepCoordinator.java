@@ -1,5 +1,6 @@
 package io.kubevirt.cib.cleanup.domain;
 
+import io.kubevirt.cib.common.cloud.ImageNames;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.CloudResource;
 import io.kubevirt.cib.common.cloud.PackerNames;

@@ -1,5 +1,6 @@
 package io.kubevirt.cib.cleanup.domain;
 
+import io.kubevirt.cib.common.cloud.ImageNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubevirt.cib.common.cloud.CloudImage;

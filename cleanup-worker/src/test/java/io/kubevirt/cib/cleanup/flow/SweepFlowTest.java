@@ -2,7 +2,7 @@ package io.kubevirt.cib.cleanup.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubevirt.cib.cleanup.domain.ImageNames;
+import io.kubevirt.cib.common.cloud.ImageNames;
 import io.kubevirt.cib.common.cloud.PackerNames;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.messaging.EventStreamClient;
