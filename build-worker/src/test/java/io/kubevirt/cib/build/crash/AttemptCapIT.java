@@ -8,14 +8,11 @@ import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.WorkerProcess;
 import io.kubevirt.cib.events.BuildFailed;
 import io.kubevirt.cib.events.BuildRequested;
-import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
-import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -58,8 +55,8 @@ class AttemptCapIT {
         Path logs = Files.createDirectories(Path.of("target/attempt-cap-it"));
 
         try (EventStreamClient stream = new EventStreamClient(broker.bootstrapServers())) {
-            Envelope<BuildRequested> poisonous = stream.send(request(poison));
-            stream.send(request(next));
+            Envelope<BuildRequested> poisonous = stream.send(EmulatedBuildWorker.request(poison, "attempt-cap-test"));
+            stream.send(EmulatedBuildWorker.request(next, "attempt-cap-test"));
 
             for (int run = 1; run <= CAP; run++) {
                 long started = System.nanoTime();
@@ -86,27 +83,13 @@ class AttemptCapIT {
         }
     }
 
-    private static BuildRequested request(String buildId) {
-        return new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS, "v1.8.2", null, null, REGION, null,
-                "attempt-cap-test", null, null);
-    }
-
     private static Map<String, String> properties(String haltOn) {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        props.put("cib.aws.endpoint-override", moto.endpoint());
-        props.put("cib.build.packer.template-dir", Path.of("../packer").toAbsolutePath().normalize().toString());
-        props.put("cib.build.packer.aws-source", "amazon-ebs.aws-emulated");
-        props.put("cib.build.packer.vars.aws_source_ami", MotoServer.BASE_AMI_ID);
-        props.put("cib.build.packer.env.AWS_ACCESS_KEY_ID", "test");
-        props.put("cib.build.packer.env.AWS_SECRET_ACCESS_KEY", "test");
-        props.put("cib.build.packer.work-dir", Path.of("target/attempt-cap-it/packer").toAbsolutePath().toString());
+        Map<String, String> props = EmulatedBuildWorker.properties(broker.bootstrapServers(), moto.endpoint(),
+                "target/attempt-cap-it/packer");
         props.put("cib.messaging.attempt-cap", Integer.toString(CAP));
         props.put("cib.messaging.halt-on-build-id", haltOn);
         // Static membership: a restarted worker takes its partition back without waiting for the old session.
         props.put("cib.messaging.instance-id", "attempt-cap-it");
-        props.put("quarkus.http.port", "0");
-        props.put("quarkus.http.host", "127.0.0.1");
         return props;
     }
 }

@@ -10,9 +10,6 @@ import io.kubevirt.cib.devstack.KafkaBroker;
 import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.devstack.WorkerProcess;
-import io.kubevirt.cib.events.BuildRequested;
-import io.kubevirt.cib.events.Cloud;
-import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -23,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,8 +68,8 @@ class BrokerOutageIT {
                 Ec2Cloud ec2 = new Ec2Cloud(Ec2Clients.create(Optional.of(URI.create(moto.endpoint()))));
                 WorkerProcess worker = WorkerProcess.start(properties(http), Map.of(), logs.resolve("worker.log"))) {
             worker.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
-            stream.send(request(buildId));
-            awaitBuildInstance(ec2, buildId);
+            stream.send(EmulatedBuildWorker.request(buildId, "broker-outage-test"));
+            EmulatedBuildWorker.awaitAnyBuildInstance(ec2, List.of(buildId), Duration.ofSeconds(90));
 
             broker.stopServing();
             Instant stopped = Instant.now();
@@ -118,38 +114,15 @@ class BrokerOutageIT {
         throw new AssertionError(check + " never reported " + status + "; last readiness: " + body);
     }
 
-    private static void awaitBuildInstance(Ec2Cloud ec2, String buildId) throws InterruptedException {
-        Instant giveUp = Instant.now().plusSeconds(90);
-        while (Instant.now().isBefore(giveUp)) {
-            if (!ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId)).isEmpty()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no build instance for " + buildId);
-    }
-
     private static int freePort() throws java.io.IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    private static BuildRequested request(String buildId) {
-        return new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS, "v1.8.2", null, null, REGION, null,
-                "broker-outage-test", null, null);
-    }
-
     private static Map<String, String> properties(int http) {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        props.put("cib.aws.endpoint-override", proxy.endpoint());
-        props.put("cib.build.packer.template-dir", Path.of("../packer").toAbsolutePath().normalize().toString());
-        props.put("cib.build.packer.aws-source", "amazon-ebs.aws-emulated");
-        props.put("cib.build.packer.vars.aws_source_ami", MotoServer.BASE_AMI_ID);
-        props.put("cib.build.packer.env.AWS_ACCESS_KEY_ID", "test");
-        props.put("cib.build.packer.env.AWS_SECRET_ACCESS_KEY", "test");
-        props.put("cib.build.packer.work-dir", Path.of("target/broker-outage-it/packer").toAbsolutePath().toString());
+        Map<String, String> props = EmulatedBuildWorker.properties(broker.bootstrapServers(), proxy.endpoint(),
+                "target/broker-outage-it/packer");
         props.put("cib.messaging.delivery-timeout", "5s");
         props.put("cib.messaging.retry-max-delay", "5s");
         props.put("quarkus.http.port", Integer.toString(http));

@@ -11,16 +11,11 @@ import io.kubevirt.cib.devstack.KafkaBroker;
 import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.devstack.WorkerProcess;
-import io.kubevirt.cib.events.BuildRequested;
-import io.kubevirt.cib.events.Cloud;
-import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImageBuilt;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,18 +71,18 @@ class TwoReplicasIT {
             WorkerProcess c = null;
             try {
                 a.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
-                buildIds.forEach(id -> stream.send(request(id)));
-                awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
+                buildIds.forEach(id -> stream.send(EmulatedBuildWorker.request(id, "two-replicas-test")));
+                EmulatedBuildWorker.awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
 
                 // A replica joins while builds run: partitions move, their attempts stop before B starts them.
                 b = WorkerProcess.start(properties("replica-b"), Map.of(), logs.resolve("b.log"));
                 b.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
-                awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
+                EmulatedBuildWorker.awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
                 // One stops gracefully (SIGTERM), its attempts cancelled and cleaned up; a third joins.
                 a.close();
                 c = WorkerProcess.start(properties("replica-c"), Map.of(), logs.resolve("c.log"));
                 c.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
-                awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
+                EmulatedBuildWorker.awaitAnyBuildInstance(ec2, buildIds, Duration.ofSeconds(90));
                 // And one is SIGKILLed mid-build.
                 b.kill();
 
@@ -140,43 +135,14 @@ class TwoReplicasIT {
         return new String(record.headers().lastHeader(name).value());
     }
 
-    private static void awaitAnyBuildInstance(Ec2Cloud ec2, List<String> buildIds, Duration timeout)
-            throws InterruptedException {
-        Instant giveUp = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(giveUp)) {
-            for (String buildId : buildIds) {
-                if (!ec2.findInstances(REGION, Map.of(ResourceTags.BUILD_ID, buildId)).isEmpty()) {
-                    return;
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no build instance started");
-    }
-
-    private static BuildRequested request(String buildId) {
-        return new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS, "v1.8.2", null, null, REGION, null,
-                "two-replicas-test", null, null);
-    }
-
     private static Map<String, String> properties(String instance) {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        props.put("cib.aws.endpoint-override", proxy.endpoint());
-        props.put("cib.build.packer.template-dir", Path.of("../packer").toAbsolutePath().normalize().toString());
-        props.put("cib.build.packer.aws-source", "amazon-ebs.aws-emulated");
-        props.put("cib.build.packer.vars.aws_source_ami", MotoServer.BASE_AMI_ID);
-        props.put("cib.build.packer.env.AWS_ACCESS_KEY_ID", "test");
-        props.put("cib.build.packer.env.AWS_SECRET_ACCESS_KEY", "test");
-        props.put("cib.build.packer.work-dir",
-                Path.of("target/two-replicas-it/packer-" + instance).toAbsolutePath().toString());
+        Map<String, String> props = EmulatedBuildWorker.properties(broker.bootstrapServers(), proxy.endpoint(),
+                "target/two-replicas-it/packer-" + instance);
         props.put("cib.build.packer.interrupt-grace", "20s");
         props.put("cib.messaging.instance-id", instance);
         // The killed replica's partitions move once its session expires.
         props.put("mp.messaging.incoming.build-requested.session.timeout.ms", "6000");
         props.put("mp.messaging.incoming.build-requested.heartbeat.interval.ms", "1000");
-        props.put("quarkus.http.port", "0");
-        props.put("quarkus.http.host", "127.0.0.1");
         return props;
     }
 }
