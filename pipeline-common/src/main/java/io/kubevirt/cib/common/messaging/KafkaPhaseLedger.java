@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -61,8 +62,21 @@ public class KafkaPhaseLedger implements PhaseLedger {
     private KafkaConsumer<String, String> offsets;
     private Thread reader;
 
-    /** What the topic holds per input: {@code state} is running, released or completed. */
-    record Record(String state, int died, List<WireEvent> outcome) {
+    /**
+     * What the topic holds per input: {@code state} is running, released or completed; {@code published} is absent
+     * in records written before events could leave early (then a completed outcome counts as not yet published).
+     */
+    record Record(String state, int died, List<WireEvent> outcome, Set<String> published) {
+
+        static Record of(Entry entry) {
+            return new Record(entry.state().name().toLowerCase(Locale.ROOT), entry.died(),
+                    entry.outcome().orElse(null), entry.published());
+        }
+
+        Entry entry() {
+            return new Entry(PhaseLedger.State.valueOf(state.toUpperCase(Locale.ROOT)), died,
+                    Optional.ofNullable(outcome), published == null ? Set.of() : published);
+        }
     }
 
     @Inject
@@ -165,30 +179,12 @@ public class KafkaPhaseLedger implements PhaseLedger {
     public Entry find(String inputId) {
         awaitCaughtUp();
         Record record = entries.get(inputId);
-        if (record == null) {
-            return Entry.NEW;
-        }
-        return switch (record.state()) {
-            case "completed" -> new Entry(record.died(), Optional.of(record.outcome()));
-            // Still "running" although no live attempt has it: that attempt's worker died.
-            case "running" -> new Entry(record.died() + 1, Optional.empty());
-            default -> new Entry(record.died(), Optional.empty());
-        };
+        return record == null ? Entry.NEW : record.entry();
     }
 
     @Override
-    public void started(String inputId, int diedBefore) {
-        write(inputId, new Record("running", diedBefore, null));
-    }
-
-    @Override
-    public void released(String inputId, int diedBefore) {
-        write(inputId, new Record("released", diedBefore, null));
-    }
-
-    @Override
-    public void completed(String inputId, List<WireEvent> outcome) {
-        write(inputId, new Record("completed", 0, outcome));
+    public void record(String inputId, Entry entry) {
+        write(inputId, Record.of(entry));
     }
 
     /** Retries until written: a lost ledger write would let a crash loop or a second outcome through. */

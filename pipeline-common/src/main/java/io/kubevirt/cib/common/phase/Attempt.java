@@ -2,6 +2,7 @@ package io.kubevirt.cib.common.phase;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * One try at one input. It is cancelled when this replica must let go of the input (its partition was revoked, or
@@ -15,6 +16,7 @@ public final class Attempt {
     private final int number;
     private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
     private volatile String cancelled;
+    private volatile Consumer<PhaseOutcome.Output> emitNow = output -> { };
 
     public Attempt(String inputId, int number) {
         this.inputId = inputId;
@@ -71,6 +73,24 @@ public final class Attempt {
             callback.run();
         }
         return () -> onCancel.remove(callback);
+    }
+
+    /**
+     * Puts one of the outcome's events on the broker now rather than when the phase ends, for phases that finish
+     * parts of their work at different times (a region's copy done while others still copy). The phase still returns
+     * the whole outcome, this output included: its id is derived from its name, so it is published once, and an
+     * attempt after a crash that emits it again does not publish it again. Best effort: what cannot be published now
+     * goes out with the outcome. Nothing is published once the attempt is cancelled.
+     */
+    public void emitNow(PhaseOutcome.Output output) {
+        if (!cancelled()) {
+            emitNow.accept(output);
+        }
+    }
+
+    /** Set by the runner that owns the attempt. */
+    void onEmitNow(Consumer<PhaseOutcome.Output> publisher) {
+        this.emitNow = publisher;
     }
 
     /** Undoes an {@link #onCancel} registration. */

@@ -9,6 +9,10 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.function.BiConsumer;
 
 /**
@@ -77,21 +81,31 @@ public final class PhaseRunner {
 
     private <T extends PipelineEvent> Result runExclusively(Envelope<T> input, Phase<T> phase, Attempt attempt) {
         PhaseLedger.Entry entry = ledger.find(input.id());
-        if (entry.outcome().isPresent()) {
-            log.accept(input.key(), "input " + input.id() + " was handled before; publishing its recorded outcome again");
-            return publish(input, entry.outcome().get(), attempt, true);
+        if (entry.state() == PhaseLedger.State.COMPLETED) {
+            List<WireEvent> missing = entry.unpublished();
+            log.accept(input.key(), "input " + input.id() + " was handled before; "
+                    + (missing.isEmpty() ? "its outcome is on the broker already"
+                            : "publishing " + missing.size() + " of its recorded events that were not"));
+            return publish(input, entry, attempt, true);
         }
+        // A "running" entry that nobody here holds (the lock above) is an attempt whose worker died.
+        int died = entry.died() + (entry.state() == PhaseLedger.State.RUNNING ? 1 : 0);
+        Set<String> published = ConcurrentHashMap.newKeySet();
+        published.addAll(entry.published());
+        Map<String, WireEvent> emittedEarly = new ConcurrentHashMap<>();
         List<WireEvent> outcome;
-        if (entry.died() >= attemptCap) {
-            String reason = "the worker process died " + entry.died() + " times while handling input " + input.id()
+        if (died >= attemptCap) {
+            String reason = "the worker process died " + died + " times while handling input " + input.id()
                     + " (cap " + attemptCap + "); not trying again";
             log.accept(input.key(), reason);
             outcome = failureOutcome(input, phase, new Phase.Failure(Phase.Kind.ATTEMPTS_EXHAUSTED, reason, false));
         } else {
-            ledger.started(input.id(), entry.died());
+            ledger.record(input.id(), PhaseLedger.Entry.running(died, published));
+            attempt.onEmitNow(output -> emitNow(input, output, attempt, died, published, emittedEarly));
             PhaseOutcome result = runGuarded(input, phase, attempt);
+            attempt.onEmitNow(output -> { });
             if (result instanceof PhaseOutcome.Abandon abandon || attempt.cancelled()) {
-                ledger.released(input.id(), entry.died());
+                ledger.record(input.id(), PhaseLedger.Entry.released(died, published));
                 String why = attempt.cancelled() ? attempt.cancelReason() : ((PhaseOutcome.Abandon) result).why();
                 log.accept(input.key(), "attempt at " + input.id() + " ended without an outcome: " + why);
                 return new Abandoned(why);
@@ -102,8 +116,37 @@ public final class PhaseRunner {
             return new Rejected("neither the outcome nor a failure event of " + input.type().typeName()
                     + " could be written for " + input.id());
         }
-        ledger.completed(input.id(), outcome);
-        return publish(input, outcome, attempt, false);
+        // The ledger keeps the very bytes that went out early, so a redelivery republishes nothing different.
+        outcome = outcome.stream().map(e -> emittedEarly.getOrDefault(e.id(), e)).toList();
+        PhaseLedger.Entry completed = PhaseLedger.Entry.completed(outcome, published);
+        ledger.record(input.id(), completed);
+        return publish(input, completed, attempt, false);
+    }
+
+    /** One output published before the phase ends; recorded as published only once the broker has it. */
+    private void emitNow(Envelope<?> input, PhaseOutcome.Output output, Attempt attempt, int died,
+            Set<String> published, Map<String, WireEvent> emittedEarly) {
+        WireEvent event;
+        try {
+            event = encode(input, new PhaseOutcome.Emit(List.of(output))).get(0);
+        } catch (RuntimeException e) {
+            // The outcome as a whole is checked again when the phase ends, and turned into a failure there.
+            log.accept(input.key(), "early output " + output.name() + " refused by its schema: "
+                    + Redactor.redact(String.valueOf(e.getMessage())));
+            return;
+        }
+        emittedEarly.putIfAbsent(event.id(), event);
+        if (published.contains(event.id())) {
+            return;
+        }
+        try {
+            sink.publish(List.of(emittedEarly.get(event.id())), attempt);
+        } catch (OutcomeSink.NotPublishedException e) {
+            return;
+        }
+        published.add(event.id());
+        ledger.record(input.id(), PhaseLedger.Entry.running(died, published));
+        log.accept(input.key(), "emitted " + event.topic() + " " + event.id());
     }
 
     private <T extends PipelineEvent> PhaseOutcome runGuarded(Envelope<T> input, Phase<T> phase, Attempt attempt) {
@@ -156,16 +199,22 @@ public final class PhaseRunner {
         return wire;
     }
 
-    private Result publish(Envelope<?> input, List<WireEvent> outcome, Attempt attempt, boolean repeated) {
-        try {
-            sink.publish(outcome, attempt);
-        } catch (OutcomeSink.NotPublishedException e) {
-            // The ledger holds the outcome: the redelivery publishes exactly it.
-            return new Abandoned("outcome of " + input.id() + " not published: " + e.getMessage());
+    private Result publish(Envelope<?> input, PhaseLedger.Entry completed, Attempt attempt, boolean repeated) {
+        List<WireEvent> missing = completed.unpublished();
+        if (!missing.isEmpty()) {
+            try {
+                sink.publish(missing, attempt);
+            } catch (OutcomeSink.NotPublishedException e) {
+                // The ledger holds the outcome: the redelivery publishes exactly what is missing.
+                return new Abandoned("outcome of " + input.id() + " not published: " + e.getMessage());
+            }
+            Set<String> all = completed.outcome().orElseThrow().stream().map(WireEvent::id)
+                    .collect(Collectors.toSet());
+            ledger.record(input.id(), PhaseLedger.Entry.completed(completed.outcome().orElseThrow(), all));
         }
-        for (WireEvent event : outcome) {
+        for (WireEvent event : missing) {
             log.accept(input.key(), "emitted " + event.topic() + " " + event.id() + (repeated ? " (again)" : ""));
         }
-        return new Handled(outcome, repeated);
+        return new Handled(completed.outcome().orElseThrow(), repeated);
     }
 }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ class PhaseRunnerTest {
     private final TestPhase building = new TestPhase(input -> PhaseOutcome.Emit.of(built(input, runs.incrementAndGet())));
 
     @Test
-    void outputIdsDeriveFromTheInputAndARedeliveryRepublishesTheRecordedOutcome() {
+    void outputIdsDeriveFromTheInputAndARedeliveryIsAnsweredFromTheLedgerWithoutPublishingAgain() {
         Envelope<BuildRequested> input = request("b-1", null);
 
         var first = (PhaseRunner.Handled) runner.run(input, building, attempt(input));
@@ -49,7 +50,7 @@ class PhaseRunnerTest {
         assertThat(event.key()).isEqualTo("b-1");
         assertThat(event.headers()).containsEntry("ce_id", event.id()).containsEntry("ce_source", "/cib/test");
         assertThat(event.value()).contains("\"causedBy\":\"" + input.id() + "\"").doesNotContain("replayOf");
-        assertThat(sink.published).hasSize(2);
+        assertThat(sink.published).hasSize(1);
     }
 
     @Test
@@ -101,8 +102,7 @@ class PhaseRunnerTest {
     void anInputWhoseAttemptsKeepDyingEndsAsAFailureAfterTheCap() {
         Envelope<BuildRequested> input = request("b-1", null);
         // Two attempts started and never ended: their worker died (the cap is 2).
-        ledger.started(input.id(), 0);
-        ledger.started(input.id(), ledger.find(input.id()).died());
+        ledger.record(input.id(), PhaseLedger.Entry.running(1, Set.of()));
 
         var result = (PhaseRunner.Handled) runner.run(input, building, attempt(input));
 
@@ -124,7 +124,7 @@ class PhaseRunnerTest {
 
         assertThat(result).isEqualTo(new PhaseRunner.Abandoned("partition revoked"));
         assertThat(sink.published).isEmpty();
-        assertThat(ledger.find(input.id())).isEqualTo(PhaseLedger.Entry.NEW);
+        assertThat(ledger.find(input.id())).isEqualTo(PhaseLedger.Entry.released(0, Set.of()));
     }
 
     @Test
@@ -152,6 +152,73 @@ class PhaseRunnerTest {
         assertThat(result).isInstanceOf(PhaseRunner.Abandoned.class);
         assertThat(runs).hasValue(1);
         assertThat(redelivered.repeated()).isTrue();
+        assertThat(sink.published).extracting(WireEvent::id).containsExactlyElementsOf(
+                redelivered.published().stream().map(WireEvent::id).toList());
+    }
+
+    @Test
+    void anOutputEmittedEarlyLeavesAtOnceAndNotAgainWithTheOutcome() {
+        Envelope<BuildRequested> input = request("b-1", null);
+        List<Integer> publishedWhileRunning = new ArrayList<>();
+        TestPhase regions = new TestPhase((i, attempt) -> {
+            PhaseOutcome.Output east = PhaseOutcome.Output.of(built(i, 1), "us-east-1");
+            attempt.emitNow(east);
+            publishedWhileRunning.add(sink.published.size());
+            return new PhaseOutcome.Emit(List.of(east, PhaseOutcome.Output.of(built(i, 2), "eu-west-1")));
+        });
+
+        var result = (PhaseRunner.Handled) runner.run(input, regions, attempt(input));
+
+        assertThat(publishedWhileRunning).containsExactly(1);
+        assertThat(sink.published).extracting(WireEvent::id).doesNotHaveDuplicates()
+                .containsExactlyElementsOf(result.published().stream().map(WireEvent::id).toList());
+        // The ledger keeps the bytes that went out early, not a second encoding of the same event.
+        assertThat(ledger.find(input.id()).outcome().orElseThrow()).containsExactlyElementsOf(sink.published);
+        assertThat(ledger.find(input.id()).unpublished()).isEmpty();
+    }
+
+    @Test
+    void anAttemptAfterACrashDoesNotPublishAgainWhatTheDeadAttemptEmittedEarly() {
+        Envelope<BuildRequested> input = request("b-1", null);
+        TestPhase regions = new TestPhase((i, attempt) -> {
+            attempt.emitNow(PhaseOutcome.Output.of(built(i, 1), "us-east-1"));
+            if (runs.incrementAndGet() == 1) {
+                throw new ProcessDeath();
+            }
+            return new PhaseOutcome.Emit(List.of(PhaseOutcome.Output.of(built(i, 1), "us-east-1"),
+                    PhaseOutcome.Output.of(built(i, 2), "eu-west-1")));
+        });
+        try {
+            runner.run(input, regions, attempt(input));
+        } catch (ProcessDeath expected) {
+            // the worker "died" mid-phase: its ledger entry stays running
+        }
+        assertThat(ledger.find(input.id()).state()).isEqualTo(PhaseLedger.State.RUNNING);
+
+        var result = (PhaseRunner.Handled) runner.run(input, regions, attempt(input));
+
+        assertThat(result.published()).hasSize(2);
+        assertThat(sink.published).extracting(WireEvent::id).doesNotHaveDuplicates().hasSize(2);
+        assertThat(ledger.find(input.id()).died()).isZero();
+    }
+
+    @Test
+    void aCancelledAttemptEmitsNothingEarly() {
+        Envelope<BuildRequested> input = request("b-1", null);
+        Attempt attempt = attempt(input);
+        TestPhase regions = new TestPhase((i, a) -> {
+            a.cancel("partition revoked");
+            a.emitNow(PhaseOutcome.Output.of(built(i, 1), "us-east-1"));
+            return new PhaseOutcome.Abandon("cancelled");
+        });
+
+        assertThat(runner.run(input, regions, attempt)).isInstanceOf(PhaseRunner.Abandoned.class);
+        assertThat(sink.published).isEmpty();
+    }
+
+    /** Stands for the JVM going away: not caught by the runner as a phase failure. */
+    private static final class ProcessDeath extends Error {
+        private static final long serialVersionUID = 1L;
     }
 
     private static Attempt attempt(Envelope<?> input) {
@@ -178,16 +245,20 @@ class PhaseRunnerTest {
     }
 
     private static final class TestPhase implements Phase<BuildRequested> {
-        private final java.util.function.Function<Envelope<BuildRequested>, PhaseOutcome> body;
+        private final java.util.function.BiFunction<Envelope<BuildRequested>, Attempt, PhaseOutcome> body;
         private final List<Phase.Failure> failures = new ArrayList<>();
 
         TestPhase(java.util.function.Function<Envelope<BuildRequested>, PhaseOutcome> body) {
+            this((input, attempt) -> body.apply(input));
+        }
+
+        TestPhase(java.util.function.BiFunction<Envelope<BuildRequested>, Attempt, PhaseOutcome> body) {
             this.body = body;
         }
 
         @Override
         public PhaseOutcome run(Envelope<BuildRequested> input, Attempt attempt) {
-            return body.apply(input);
+            return body.apply(input, attempt);
         }
 
         @Override
@@ -199,7 +270,8 @@ class PhaseRunnerTest {
     }
 
     private static final class RecordingSink implements OutcomeSink {
-        private final List<List<WireEvent>> published = new ArrayList<>();
+        /** Every event the broker got, in order. */
+        private final List<WireEvent> published = new ArrayList<>();
         private volatile boolean refuse;
 
         @Override
@@ -207,7 +279,7 @@ class PhaseRunnerTest {
             if (refuse) {
                 throw new NotPublishedException("broker away", null);
             }
-            published.add(events);
+            published.addAll(events);
         }
     }
 
