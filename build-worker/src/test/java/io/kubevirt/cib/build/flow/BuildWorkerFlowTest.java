@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,13 +127,13 @@ class BuildWorkerFlowTest {
     void theSameEventDeliveredTwiceYieldsOneAmi() {
         String buildId = newBuildId();
         Envelope<BuildRequested> request = stream.send(request(buildId));
-        stream.send(request);
+        RecordMetadata duplicate = stream.send(request);
 
-        List<Envelope<ImageBuilt>> built = stream.awaitEvents(ImageBuilt.class, buildId, 2, BUILD_WAIT);
+        stream.awaitEvents(ImageBuilt.class, buildId, 1, BUILD_WAIT);
+        stream.awaitConsumed("build-worker", duplicate, BUILD_WAIT);
 
-        // The redelivery is answered from the ledger: the very same event (id and data), not a second outcome.
-        assertThat(built).extracting(Envelope::id).containsOnly(built.get(0).id());
-        assertThat(built.get(1).data()).isEqualTo(built.get(0).data());
+        // The redelivery is answered from the ledger, whose outcome is on the broker already: nothing new.
+        assertThat(stream.records("image.built", r -> buildId.equals(r.key()), Duration.ofMillis(500))).hasSize(1);
         assertThat(ec2.findImages(REGION, Map.of(ResourceTags.BUILD_ID, buildId))).hasSize(1);
     }
 

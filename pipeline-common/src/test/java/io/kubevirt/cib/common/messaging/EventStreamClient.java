@@ -14,12 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Predicate;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -50,19 +55,50 @@ public final class EventStreamClient implements AutoCloseable {
         return envelope;
     }
 
-    /** Sends this exact event again (same id): what a redelivery looks like to a worker. */
-    public void send(Envelope<?> envelope) {
-        sendRaw(envelope.type().topic(), envelope.key(), codec.encodeHeaders(envelope), codec.encodeData(envelope.data()));
+    /** Sends this exact event again (same id): what a redelivery looks like to a worker. Returns where it landed. */
+    public RecordMetadata send(Envelope<?> envelope) {
+        return sendRaw(envelope.type().topic(), envelope.key(), codec.encodeHeaders(envelope),
+                codec.encodeData(envelope.data()));
     }
 
-    public void sendRaw(String topic, String key, Map<String, String> headers, String value) {
+    public RecordMetadata sendRaw(String topic, String key, Map<String, String> headers, String value) {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, null, key, value,
                 KafkaHeaderMaps.toHeaders(headers));
         try {
-            producer.send(record).get();
+            return producer.send(record).get();
         } catch (Exception e) {
             throw new IllegalStateException("could not send to " + topic, e);
         }
+    }
+
+    /**
+     * Waits until consumer group {@code group} has committed past {@code sent}: the worker has acknowledged that
+     * record, whether or not it emitted anything for it (a redelivery answered from the ledger emits nothing).
+     */
+    public void awaitConsumed(String group, RecordMetadata sent, Duration timeout) {
+        TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Instant giveUp = Instant.now().plus(timeout);
+        long committed = -1;
+        try (Admin admin = Admin.create(props)) {
+            while (Instant.now().isBefore(giveUp)) {
+                OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS).get(partition);
+                committed = offset == null ? -1 : offset.offset();
+                if (committed > sent.offset()) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (Exception e) {
+            throw new AssertionError("could not read the offsets of group " + group, e);
+        }
+        throw new AssertionError("group " + group + " did not consume " + partition + " offset " + sent.offset()
+                + " within " + timeout + " (committed: " + committed + ")");
     }
 
     /** Waits until {@code count} records on {@code topic} match; fails with what was seen otherwise. */
