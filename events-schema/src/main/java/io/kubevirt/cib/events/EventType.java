@@ -23,10 +23,11 @@ public enum EventType {
      * Written into {@code schemaVersion} of every event this code produces. One minor version for the whole
      * contract (the schemas are one file per major version): 1.1 added image.verified {@code retryable} and
      * {@code failureKind}, image.built {@code gitCommit} and build.failed stage {@code worker}; 1.2 release tags with
-     * pre-releases, release.tagged / release.published {@code dryRun} and release.published {@code plan}. Readers accept every
+     * pre-releases, release.tagged / release.published {@code dryRun} and release.published {@code plan}; 1.3
+     * {@code releaseTag} on build.requested, image.built and image.verified (the tag-first release). Readers accept every
      * 1.x; see events-schema/README.md.
      */
-    public static final String CURRENT_VERSION = "1.2";
+    public static final String CURRENT_VERSION = "1.3";
 
     private final String typeName;
     private final Class<? extends PipelineEvent> dataClass;

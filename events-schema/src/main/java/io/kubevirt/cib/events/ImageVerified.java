@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * The outcome of booting an image and running a VM on it, with each check's evidence. On a failure (since 1.1)
  * {@code retryable} and {@code failureKind} say whether the image is to blame or running again could pass.
+ * {@code releaseTag} (since 1.3) is the release waiting for this image, copied from image.built.
  */
 public record ImageVerified(
         String schemaVersion,
@@ -23,8 +24,25 @@ public record ImageVerified(
         FoundVersions foundVersions,
         Boolean retryable,
         FailureKind failureKind,
+        String releaseTag,
         String causedBy,
         String replayOf) implements PipelineEvent {
+
+    /** The 1.1 shape, without {@code releaseTag}. */
+    public ImageVerified(String schemaVersion, String buildId, Cloud cloud, String region, String project,
+            String imageId, String instanceId, Outcome outcome, String reason, List<Check> checks,
+            String kubevirtVersion, String kubernetesVersion, FoundVersions foundVersions, Boolean retryable,
+            FailureKind failureKind, String causedBy, String replayOf) {
+        this(schemaVersion, buildId, cloud, region, project, imageId, instanceId, outcome, reason, checks,
+                kubevirtVersion, kubernetesVersion, foundVersions, retryable, failureKind, null, causedBy, replayOf);
+    }
+
+    /** This event for the release {@code tag} (null: none). */
+    public ImageVerified withReleaseTag(String tag) {
+        return new ImageVerified(schemaVersion, buildId, cloud, region, project, imageId, instanceId, outcome, reason,
+                checks, kubevirtVersion, kubernetesVersion, foundVersions, retryable, failureKind, tag, causedBy,
+                replayOf);
+    }
 
     public enum Outcome {
         @JsonProperty("passed") PASSED,

@@ -258,7 +258,7 @@ public final class BuildCoordinator implements Phase<BuildRequested> {
         return Emit.of(new ImageBuilt(EventType.CURRENT_VERSION, plan.buildId(), plan.cloud(), plan.location(),
                 plan.project().orElse(null), imageId, plan.imageName(), plan.kubevirtVersion(),
                 plan.kubernetesVersion(), plan.cdiVersion(), seconds(started), builder.templateDigest(), reused,
-                request.id(), null));
+                request.id(), null).withReleaseTag(request.data().releaseTag()));
     }
 
     private Emit failed(Envelope<BuildRequested> request, BuildPlan plan, BuildFailed.Stage stage, String reason,

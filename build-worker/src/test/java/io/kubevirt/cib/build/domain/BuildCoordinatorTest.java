@@ -155,6 +155,19 @@ class BuildCoordinatorTest {
     }
 
     @Test
+    void theReleaseThatAskedForTheBuildTravelsOnToImageBuilt() {
+        var request = Envelope.create(new BuildRequested(EventType.CURRENT_VERSION, "release-v1-9-0-aws", Cloud.AWS,
+                "v1.9.0", null, null, null, "9fceb02", "publish-worker", "v1.9.0", null, null), URI.create("/test"),
+                clock);
+
+        ImageBuilt built = (ImageBuilt) ((PhaseOutcome.Emit) run(coordinator, request)).event();
+
+        assertThat(built.releaseTag()).isEqualTo("v1.9.0");
+        assertThat(((ImageBuilt) ((PhaseOutcome.Emit) run(coordinator, request("b-2"))).event()).releaseTag())
+                .isNull();
+    }
+
+    @Test
     void replayWithANewEventIdBuildsAgain() {
         run(coordinator, request("b-1"));
         run(coordinator, request("b-1"));

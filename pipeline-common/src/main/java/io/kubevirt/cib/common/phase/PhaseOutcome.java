@@ -59,6 +59,13 @@ public sealed interface PhaseOutcome {
     }
 
     /**
+     * The input asks nothing of this phase (e.g. a verification no release is waiting for, seen by the
+     * publish-worker): recorded so that a redelivery is answered the same way, acknowledged, nothing published.
+     */
+    record NotForThisPhase(String why) implements PhaseOutcome {
+    }
+
+    /**
      * Leave the input unacknowledged (the worker is stopping, or this replica lost the input's partition): it is
      * redelivered, and the phase runs again where it then lands.
      */

@@ -110,7 +110,12 @@ public final class PhaseRunner {
                 log.accept(input.key(), "attempt at " + input.id() + " ended without an outcome: " + why);
                 return new Abandoned(why);
             }
-            outcome = encodeOrFail(input, phase, (PhaseOutcome.Emit) result);
+            if (result instanceof PhaseOutcome.NotForThisPhase skipped) {
+                log.accept(input.key(), "input " + input.id() + " is not for this phase: " + skipped.why());
+                outcome = List.of();
+            } else {
+                outcome = encodeOrFail(input, phase, (PhaseOutcome.Emit) result);
+            }
         }
         if (outcome == null) {
             return new Rejected("neither the outcome nor a failure event of " + input.type().typeName()

@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * In-memory fake of the publishing ports, over an {@link InMemoryCloud}'s images (copies are images there, so
@@ -24,6 +26,8 @@ public class InMemoryPublishing implements RegionDirectory, ImageCopies, LaunchP
     private final Map<String, String> failingRegions = new ConcurrentHashMap<>();
     private final Map<String, Duration> latency = new ConcurrentHashMap<>();
     private final List<String> copies = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+    private volatile CountDownLatch rendezvous;
     private volatile boolean blockPublic;
 
     public InMemoryPublishing(InMemoryCloud cloud, List<RegionDirectory.RegionInfo> regions) {
@@ -44,6 +48,21 @@ public class InMemoryPublishing implements RegionDirectory, ImageCopies, LaunchP
     /** A copy to {@code region} becomes available only after this long. */
     public InMemoryPublishing copyLatency(String region, Duration d) {
         latency.put(region, d);
+        return this;
+    }
+
+    /** A copy to {@code region} becomes available only once {@code until} opens (or its wait budget ends). */
+    public InMemoryPublishing holdCopies(String region, CountDownLatch until) {
+        holds.put(region, until);
+        return this;
+    }
+
+    /**
+     * Every copy waits until {@code copies} copies wait at once: copies made one after another never get there and
+     * run out of their budget, so this tells concurrency from sequence without measuring time.
+     */
+    public InMemoryPublishing rendezvous(int copies) {
+        this.rendezvous = new CountDownLatch(copies);
         return this;
     }
 
@@ -103,6 +122,16 @@ public class InMemoryPublishing implements RegionDirectory, ImageCopies, LaunchP
         }
         try {
             Thread.sleep(d.toMillis());
+            CountDownLatch meet = rendezvous;
+            if (meet != null) {
+                meet.countDown();
+            }
+            for (CountDownLatch gate : new CountDownLatch[] {meet, holds.get(region)}) {
+                if (gate != null && !gate.await(budget.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new CloudException("image " + imageId + " in " + region + " not available within "
+                            + budget, true, null);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CloudException("waiting for " + imageId + " interrupted", true, e);

@@ -216,6 +216,23 @@ class PhaseRunnerTest {
         assertThat(sink.published).isEmpty();
     }
 
+    @Test
+    void anInputThatAsksNothingOfThePhaseIsAcknowledgedWithNothingPublishedAndAnsweredSoAgain() {
+        Envelope<BuildRequested> input = request("b-1", null);
+        TestPhase notMine = new TestPhase(i -> {
+            runs.incrementAndGet();
+            return new PhaseOutcome.NotForThisPhase("no release waits for it");
+        });
+
+        var first = (PhaseRunner.Handled) runner.run(input, notMine, attempt(input));
+        var again = (PhaseRunner.Handled) runner.run(input, notMine, attempt(input));
+
+        assertThat(first.published()).isEmpty();
+        assertThat(again.repeated()).isTrue();
+        assertThat(runs).hasValue(1);
+        assertThat(sink.published).isEmpty();
+    }
+
     /** Stands for the JVM going away: not caught by the runner as a phase failure. */
     private static final class ProcessDeath extends Error {
         private static final long serialVersionUID = 1L;

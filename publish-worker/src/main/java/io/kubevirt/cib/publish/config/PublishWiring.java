@@ -7,6 +7,7 @@ import io.kubevirt.cib.common.cloud.LaunchPermissions;
 import io.kubevirt.cib.common.cloud.RegionDirectory;
 import io.kubevirt.cib.publish.domain.PublishCoordinator;
 import io.kubevirt.cib.publish.domain.PublishSettings;
+import io.kubevirt.cib.publish.domain.VerifiedReleaseCoordinator;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
@@ -29,5 +30,11 @@ public class PublishWiring {
                 config.gcpRegion());
         return new PublishCoordinator(new PublishCoordinator.AwsPorts(images, regions, copies, permissions, account),
                 settings, Clock.systemUTC(), (buildId, message) -> LOG.infof("build %s: %s", buildId, message));
+    }
+
+    @Produces
+    @ApplicationScoped
+    VerifiedReleaseCoordinator verifiedRelease(PublishCoordinator publisher) {
+        return new VerifiedReleaseCoordinator(publisher);
     }
 }

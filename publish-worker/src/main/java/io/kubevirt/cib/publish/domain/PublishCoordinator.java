@@ -13,6 +13,7 @@ import io.kubevirt.cib.common.phase.Phase;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
 import io.kubevirt.cib.common.phase.Reasons;
 import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImagePublished;
@@ -29,24 +30,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
- * release.tagged in; one image.published per region and one release.published out. Only an image whose verified
- * marker vouches for the tag's KubeVirt version (and commit, when the tag names one) is made public. Preflight runs
- * before anything changes; then the source is made public and copied to every target region at once, each region on
- * its own (one failing region does not stop the others). Copies are found again by tags or name, so a rerun or a
- * redelivery after a crash completes only what is missing.
+ * release.tagged in. When an image verified for the release exists: one image.published per region, each as soon as
+ * that region is public, and one release.published. When none exists yet (the tag came first): a build.requested
+ * carrying the release tag, whose passed verification {@link VerifiedReleaseCoordinator} publishes through
+ * {@link #publish}. Either way one publication per release.
  *
- * <p>Outputs leave together when the phase ends (PhaseRunner records the whole outcome in the ledger first): each
- * region's copy is public as soon as it is done, only its event waits for the slowest region. Kept so because one
- * recorded outcome per input is what makes a redelivery re-emit the same ids.
+ * <p>Only an image whose verified marker vouches for the release's KubeVirt version (and commit, when the tag names
+ * one) is made public. Preflight runs before anything changes; then the source is made public and copied to every
+ * target region at once, each region on its own (one failing region does not stop the others). Copies are found
+ * again by tags or name, so a rerun or a redelivery after a crash completes only what is missing.
  */
 public final class PublishCoordinator implements Phase<ReleaseTagged> {
 
@@ -69,87 +74,189 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
 
     @Override
     public PhaseOutcome run(Envelope<ReleaseTagged> input, Attempt attempt) {
-        ReleaseTagged release = input.data();
-        Optional<ReleaseTag> tag = ReleaseTag.parse(release.releaseTag());
-        if (tag.isEmpty() || !tag.get().kubevirtVersion().equals(release.kubevirtVersion())) {
-            return refused(input, "release tag " + release.releaseTag() + " names KubeVirt "
+        ReleaseTagged tagged = input.data();
+        Release release = Release.of(tagged);
+        Optional<ReleaseTag> tag = ReleaseTag.parse(tagged.releaseTag());
+        if (tag.isEmpty() || !tag.get().kubevirtVersion().equals(tagged.kubevirtVersion())) {
+            return refused(input, release, "release tag " + tagged.releaseTag() + " names KubeVirt "
                     + tag.map(ReleaseTag::kubevirtVersion).orElse("(unreadable tag)") + " but the event says "
-                    + release.kubevirtVersion() + "; nothing published");
+                    + tagged.kubevirtVersion() + "; nothing published");
         }
-        List<ReleasePublished.FailedRegion> otherClouds = otherClouds(release);
-        if (!wantsAws(release)) {
-            return PhaseOutcome.Emit.of(summary(input, List.of(), otherClouds, null));
+        if (!release.wants(Cloud.AWS)) {
+            return PhaseOutcome.Emit.of(summary(input, release, List.of(), otherClouds(release), null));
         }
-        Gate gate = verifiedSource(release);
-        if (gate.source().isEmpty()) {
-            return refused(input, gate.refusal());
+        Gate gate = newestVerified(release);
+        if (gate.source().isPresent()) {
+            return publish(input, release, gate, attempt);
         }
-        CloudImage source = gate.source().get();
+        if (gate.blocking()) {
+            return refused(input, release, gate.refusal());
+        }
+        // The tag came first: ask for the build; its passed verification, carrying the tag, is published.
+        String buildId = release.buildIdFor(Cloud.AWS);
+        if (release.dryRun()) {
+            List<String> plan = new ArrayList<>();
+            plan.add("aws: " + gate.refusal().replace("; nothing published", ""));
+            plan.add("aws: would request build " + buildId + " of KubeVirt " + release.kubevirtVersion() + " in "
+                    + settings.sourceRegion() + " and publish it once verified");
+            otherClouds(release).forEach(f -> plan.add(f.cloud().wireName() + ": " + f.reason()));
+            return PhaseOutcome.Emit.of(summary(input, release, List.of(), List.of(),
+                    plan.stream().map(Reasons::forEvent).toList()));
+        }
+        log.accept(release.buildId(), "no image verified for " + release.releaseTag() + " yet; requesting build "
+                + buildId);
+        List<PhaseOutcome.Output> outputs = new ArrayList<>();
+        outputs.add(PhaseOutcome.Output.of(new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS,
+                release.kubevirtVersion(), null, null, settings.sourceRegion(),
+                Optional.ofNullable(release.gitCommit()).orElse(release.releaseTag()), "publish-worker",
+                release.releaseTag(), null, release.replayOf())));
+        List<ReleasePublished.FailedRegion> others = otherClouds(release);
+        if (!others.isEmpty()) {
+            outputs.add(PhaseOutcome.Output.of(summary(input, release, List.of(), others, null)));
+        }
+        return new PhaseOutcome.Emit(outputs);
+    }
+
+    /**
+     * Publishes the image a passed verification of the release's own build vouched for: that exact image, no other.
+     * Refused when its marker does not vouch for the release's version.
+     */
+    public PhaseOutcome publishVerified(Envelope<?> input, Release release, String region, String imageId,
+            Attempt attempt) {
+        if (!region.equals(settings.sourceRegion())) {
+            return refused(input, release, "image " + imageId + " was verified in " + region + ", but this worker"
+                    + " publishes from " + settings.sourceRegion() + "; nothing published");
+        }
+        Optional<CloudImage> image = aws.images().getImage(region, imageId);
+        Optional<VerifiedMarker> marker = image.flatMap(i -> VerifiedMarker.read(i.tags()));
+        String why = image.isEmpty() ? "image " + imageId + " no longer exists in " + region
+                : marker.isEmpty() ? "image " + imageId + " carries no verified marker"
+                : !marker.get().kubevirtVersion().equals(release.kubevirtVersion())
+                        ? "image " + imageId + " was verified for KubeVirt " + marker.get().kubevirtVersion()
+                                + ", the release is " + release.kubevirtVersion()
+                : image.get().state() != CloudImage.State.AVAILABLE
+                        ? "image " + imageId + " is " + image.get().state().name().toLowerCase(Locale.ROOT)
+                : null;
+        if (why != null) {
+            return refused(input, release, "version gate: " + why + "; nothing published");
+        }
+        return publish(input, release, new Gate(image, marker.get(), null, false), attempt);
+    }
+
+    private PhaseOutcome publish(Envelope<?> input, Release release, Gate gate, Attempt attempt) {
+        CloudImage source = gate.source().orElseThrow();
         Preflight preflight = preflight();
-        if (release.asksForDryRun()) {
-            return PhaseOutcome.Emit.of(plan(input, source, gate.marker(), preflight));
+        if (release.dryRun()) {
+            return PhaseOutcome.Emit.of(plan(input, release, source, gate.marker(), preflight));
         }
         if (preflight.failure().isPresent()) {
-            return refused(input, "preflight: " + preflight.failure().get() + "; nothing changed");
+            return refused(input, release, "preflight: " + preflight.failure().get() + "; nothing changed");
         }
         log.accept(release.buildId(), "publishing " + source.id() + " (" + settings.sourceRegion() + ") as "
                 + release.releaseTag() + " to " + preflight.targets().size() + " regions");
         Optional<Instant> deprecateAt = settings.deprecateAfter().map(d -> clock.instant().plus(d));
-        Map<String, String> tags = publishedTags(input, source);
+        Map<String, String> tags = publishedTags(input, release, source);
+        Publication publication = new Publication(input, release, source, attempt);
 
-        List<RegionResult> results = new ArrayList<>();
-        results.add(publishSource(source, tags, deprecateAt));
-        results.addAll(copyToAll(release, source, tags, deprecateAt, preflight.targets(), attempt));
+        publication.done(publishSource(source, tags, deprecateAt));
+        copyToAll(publication, tags, deprecateAt, preflight.targets());
         if (attempt.cancelled()) {
             // Copies made so far carry tags: the next owner of the input reuses them.
             return new PhaseOutcome.Abandon(attempt.cancelReason());
         }
         List<PhaseOutcome.Output> outputs = new ArrayList<>();
         List<ReleasePublished.PublishedImage> published = new ArrayList<>();
-        List<ReleasePublished.FailedRegion> failed = new ArrayList<>(otherClouds);
-        for (RegionResult r : results) {
+        List<ReleasePublished.FailedRegion> failed = new ArrayList<>(otherClouds(release));
+        for (RegionResult r : publication.results()) {
             if (r.imageId() != null) {
                 published.add(new ReleasePublished.PublishedImage(Cloud.AWS, r.region(), r.imageId(), null));
-                outputs.add(PhaseOutcome.Output.of(new ImagePublished(EventType.CURRENT_VERSION, release.buildId(),
-                        release.releaseTag(), Cloud.AWS, r.region(), null, r.imageId(), source.id(),
-                        settings.sourceRegion(), release.kubevirtVersion(), null, input.id(), release.replayOf()), r.region()));
+                outputs.add(publication.output(r));
             } else {
                 failed.add(new ReleasePublished.FailedRegion(Cloud.AWS, r.region(), r.failure()));
             }
         }
-        outputs.add(PhaseOutcome.Output.of(summary(input, published, failed, null)));
+        outputs.add(PhaseOutcome.Output.of(summary(input, release, published, failed, null)));
         return new PhaseOutcome.Emit(outputs);
+    }
+
+    /** One release's regions as they finish: each published region's event leaves at once. */
+    private final class Publication {
+        private final Envelope<?> input;
+        private final Release release;
+        private final CloudImage source;
+        private final Attempt attempt;
+        private final List<RegionResult> results = new ArrayList<>();
+
+        Publication(Envelope<?> input, Release release, CloudImage source, Attempt attempt) {
+            this.input = input;
+            this.release = release;
+            this.source = source;
+            this.attempt = attempt;
+        }
+
+        synchronized void done(RegionResult result) {
+            results.add(result);
+            if (result.imageId() != null) {
+                attempt.emitNow(output(result));
+            }
+        }
+
+        synchronized List<RegionResult> results() {
+            return results.stream().sorted(Comparator.comparing((RegionResult r) -> !r.region()
+                    .equals(settings.sourceRegion())).thenComparing(RegionResult::region)).toList();
+        }
+
+        PhaseOutcome.Output output(RegionResult r) {
+            return PhaseOutcome.Output.of(new ImagePublished(EventType.CURRENT_VERSION, release.buildId(),
+                    release.releaseTag(), Cloud.AWS, r.region(), null, r.imageId(), source.id(),
+                    settings.sourceRegion(), release.kubevirtVersion(), null, input.id(), release.replayOf()),
+                    r.region());
+        }
     }
 
     @Override
     public PipelineEvent failure(Envelope<ReleaseTagged> input, Phase.Failure failure) {
-        return summary(input, List.of(), List.of(new ReleasePublished.FailedRegion(Cloud.AWS, settings.sourceRegion(),
+        return failure(input, Release.of(input.data()), failure);
+    }
+
+    /** The release's summary when the phase itself failed (see {@link Phase#failure}). */
+    public PipelineEvent failure(Envelope<?> input, Release release, Phase.Failure failure) {
+        return summary(input, release, List.of(), List.of(new ReleasePublished.FailedRegion(Cloud.AWS,
+                settings.sourceRegion(),
                 Reasons.forEvent("publish-worker: " + failure.reason()
                         + (failure.retryable() ? " (retryable: tag the release again)" : "")))), null);
     }
 
     // --- version gate --------------------------------------------------------------------------------------------
 
-    private record Gate(Optional<CloudImage> source, VerifiedMarker marker, String refusal) {
+    /**
+     * @param blocking true when images of the version exist but disagree with the release (another version in the
+     *                 marker, another commit): a new build would not settle that, a person must look
+     */
+    private record Gate(Optional<CloudImage> source, VerifiedMarker marker, String refusal, boolean blocking) {
     }
 
     /** The newest available image whose verified marker vouches for this release, or why there is none. */
-    private Gate verifiedSource(ReleaseTagged release) {
+    private Gate newestVerified(Release release) {
         String version = release.kubevirtVersion();
         String region = settings.sourceRegion();
         List<String> disagreements = new ArrayList<>();
+        List<String> blocking = new ArrayList<>();
         List<Map.Entry<CloudImage, VerifiedMarker>> vouched = new ArrayList<>();
         for (CloudImage image : aws.images().findImages(region, Map.of(ResourceTags.VERIFIED_KUBEVIRT_VERSION,
                 version))) {
             Optional<VerifiedMarker> marker = VerifiedMarker.read(image.tags());
             if (marker.isEmpty()) {
                 disagreements.add(image.id() + " carries an incomplete verified marker");
+                blocking.add(image.id());
             } else if (!commitMatches(marker.get().gitCommit(), release.gitCommit())) {
                 disagreements.add(image.id() + " (build " + marker.get().buildId() + ") was verified at commit "
                         + Optional.ofNullable(marker.get().gitCommit()).orElse("(none recorded)")
                         + ", the tag names commit " + release.gitCommit());
+                blocking.add(image.id());
             } else if (image.state() != CloudImage.State.AVAILABLE) {
                 disagreements.add(image.id() + " is " + image.state().name().toLowerCase(Locale.ROOT));
+                blocking.add(image.id());
             } else {
                 vouched.add(Map.entry(image, marker.get()));
             }
@@ -158,9 +265,10 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
                 .max(Comparator.comparing((Map.Entry<CloudImage, VerifiedMarker> e) -> e.getValue().verifiedAt())
                         .thenComparing(e -> e.getKey().id()));
         if (best.isPresent()) {
-            return new Gate(Optional.of(best.get().getKey()), best.get().getValue(), null);
+            return new Gate(Optional.of(best.get().getKey()), best.get().getValue(), null, false);
         }
-        // Built for this version but not (or no longer) vouched for: say which values disagree.
+        // Built for this version but not (or no longer) vouched for: say which values disagree. An image that was
+        // never verified, or failed, does not block: the release asks for a build of its own.
         for (CloudImage image : aws.images().findImages(region, Map.of(ResourceTags.KUBEVIRT_VERSION, version))) {
             Optional<VerifiedMarker> marker = VerifiedMarker.read(image.tags());
             if (marker.isEmpty()) {
@@ -170,13 +278,14 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             } else if (!marker.get().kubevirtVersion().equals(version)) {
                 disagreements.add(image.id() + " was built for " + version + " but its marker says it was verified"
                         + " for " + marker.get().kubevirtVersion());
+                blocking.add(image.id());
             }
         }
         String why = "version gate: no image in " + region + " verified for KubeVirt " + version
                 + (release.gitCommit() == null ? "" : " at commit " + release.gitCommit())
                 + (disagreements.isEmpty() ? "" : ": " + String.join("; ", disagreements.stream().sorted().toList()))
                 + "; nothing published";
-        return new Gate(Optional.empty(), null, why);
+        return new Gate(Optional.empty(), null, why, !blocking.isEmpty());
     }
 
     /** A tag that names no commit accepts any; else one must be a prefix of the other (short and full SHAs). */
@@ -225,17 +334,21 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
                 .filter(r -> !settings.denyRegions().contains(r))
                 .filter(r -> !r.equals(source))
                 .sorted().toList();
+        // One read per region, all regions at once: preflight must not cost a sequential pass over 30 regions.
+        record Account(boolean blocks, OptionalInt publicImagesLeft) {
+        }
+        Map<String, Account> accounts = inParallel("preflight", withSource(source, targets), Attempt.uncancellable(
+                "preflight"), region -> new Account(aws.account().blocksPublicImages(region),
+                        aws.account().publicImagesLeft(region)));
         List<String> blocked = new ArrayList<>();
-        for (String region : withSource(source, targets)) {
-            if (aws.account().blocksPublicImages(region)) {
+        new TreeMap<>(accounts).forEach((region, account) -> {
+            if (account.blocks()) {
                 blocked.add(region);
             }
-            aws.account().publicImagesLeft(region).ifPresent(left -> {
-                if (left < 1) {
-                    problems.add("no public-AMI quota left in " + region);
-                }
-            });
-        }
+            if (account.publicImagesLeft().isPresent() && account.publicImagesLeft().getAsInt() < 1) {
+                problems.add("no public-AMI quota left in " + region);
+            }
+        });
         if (!blocked.isEmpty()) {
             problems.add("image block public access is on in " + String.join(", ", blocked));
         } else {
@@ -258,10 +371,10 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
     private record RegionResult(String region, String imageId, String failure) {
     }
 
-    private Map<String, String> publishedTags(Envelope<ReleaseTagged> input, CloudImage source) {
-        Map<String, String> tags = new LinkedHashMap<>(ResourceTags.forRequest(input.data().buildId(), input.id(),
+    private Map<String, String> publishedTags(Envelope<?> input, Release release, CloudImage source) {
+        Map<String, String> tags = new LinkedHashMap<>(ResourceTags.forRequest(release.buildId(), input.id(),
                 ResourceTags.Phase.PUBLISH));
-        tags.put(ResourceTags.RELEASE_TAG, input.data().releaseTag());
+        tags.put(ResourceTags.RELEASE_TAG, release.releaseTag());
         tags.put(ResourceTags.SOURCE_IMAGE, source.id());
         return tags;
     }
@@ -280,26 +393,49 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         }
     }
 
-    private List<RegionResult> copyToAll(ReleaseTagged release, CloudImage source, Map<String, String> tags,
-            Optional<Instant> deprecateAt, List<String> targets, Attempt attempt) {
-        if (targets.isEmpty()) {
-            return List.of();
+    private void copyToAll(Publication publication, Map<String, String> tags, Optional<Instant> deprecateAt,
+            List<String> targets) {
+        Map<String, RegionResult> results = inParallel("publish-" + publication.release.buildId(), targets,
+                publication.attempt, region -> {
+                    RegionResult result = copyTo(publication.release, publication.source, region, tags, deprecateAt);
+                    publication.done(result);
+                    return result;
+                });
+        // Regions whose task never ran or ended by an exception (cancelled, interrupted) are reported here.
+        targets.stream().filter(r -> results.get(r) == null).forEach(r -> publication.done(
+                new RegionResult(r, null, publication.attempt.cancelled() ? "cancelled" : "did not complete")));
+    }
+
+    /**
+     * Runs {@code task} for every region at once (at most {@code maxConcurrentCopies} threads); a cancelled attempt
+     * interrupts them. Returns each region's result; a region whose task threw maps to null.
+     */
+    private <T> Map<String, T> inParallel(String name, List<String> regions, Attempt attempt,
+            Function<String, T> task) {
+        Map<String, T> results = new ConcurrentHashMap<>();
+        if (regions.isEmpty()) {
+            return results;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(settings.maxConcurrentCopies(), targets.size()),
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(settings.maxConcurrentCopies(), regions.size()),
                 r -> {
-                    Thread t = new Thread(r, "publish-" + release.buildId());
+                    Thread t = new Thread(r, name);
                     t.setDaemon(true);
                     return t;
                 });
-        // A cancelled attempt interrupts the waits; what was copied is found again by tags.
         try (Attempt.Registration ignored = attempt.onCancel(pool::shutdownNow)) {
-            List<Future<RegionResult>> futures = new ArrayList<>();
-            for (String region : targets) {
-                futures.add(pool.submit(() -> copyTo(release, source, region, tags, deprecateAt)));
+            List<Future<?>> futures = new ArrayList<>();
+            for (String region : regions) {
+                futures.add(pool.submit(() -> results.put(region, task.apply(region))));
             }
-            List<RegionResult> results = new ArrayList<>();
-            for (int i = 0; i < targets.size(); i++) {
-                results.add(result(targets.get(i), futures.get(i)));
+            for (Future<?> future : futures) {
+                try {
+                    future.get();
+                } catch (ExecutionException | CancellationException e) {
+                    // The task's own failure handling has run; its region has no result.
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
             return results;
         } finally {
@@ -307,20 +443,7 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         }
     }
 
-    private static RegionResult result(String region, Future<RegionResult> future) {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            return new RegionResult(region, null, Reasons.forEvent(String.valueOf(e.getCause().getMessage())));
-        } catch (CancellationException e) {
-            return new RegionResult(region, null, "cancelled");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new RegionResult(region, null, "interrupted");
-        }
-    }
-
-    private RegionResult copyTo(ReleaseTagged release, CloudImage source, String region, Map<String, String> tags,
+    private RegionResult copyTo(Release release, CloudImage source, String region, Map<String, String> tags,
             Optional<Instant> deprecateAt) {
         try {
             Map<String, String> lookup = Map.of(ResourceTags.RELEASE_TAG, release.releaseTag(),
@@ -357,17 +480,21 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
 
     // --- events --------------------------------------------------------------------------------------------------
 
-    private PhaseOutcome refused(Envelope<ReleaseTagged> input, String reason) {
-        log.accept(input.data().buildId(), "refused: " + reason);
+    private PhaseOutcome refused(Envelope<?> input, Release release, String reason) {
+        log.accept(release.buildId(), "refused: " + reason);
         List<ReleasePublished.FailedRegion> failed = new ArrayList<>();
         failed.add(new ReleasePublished.FailedRegion(Cloud.AWS, settings.sourceRegion(), Reasons.forEvent(reason)));
-        failed.addAll(otherClouds(input.data()));
-        return PhaseOutcome.Emit.of(summary(input, List.of(), failed, null));
+        failed.addAll(otherClouds(release));
+        return PhaseOutcome.Emit.of(summary(input, release, List.of(), failed, null));
     }
 
-    private PipelineEvent plan(Envelope<ReleaseTagged> input, CloudImage source, VerifiedMarker marker,
+    /** A release that ends before anything is published: the one summary, naming why. */
+    public PhaseOutcome refusedRelease(Envelope<?> input, Release release, String reason) {
+        return refused(input, release, reason);
+    }
+
+    private PipelineEvent plan(Envelope<?> input, Release release, CloudImage source, VerifiedMarker marker,
             Preflight preflight) {
-        ReleaseTagged release = input.data();
         List<String> plan = new ArrayList<>();
         plan.add("aws: source " + source.id() + " in " + settings.sourceRegion() + " (build " + marker.buildId()
                 + ", verified for " + marker.kubevirtVersion()
@@ -377,10 +504,12 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         plan.add("aws: make " + source.id() + " public in " + settings.sourceRegion());
         Map<String, String> lookup = Map.of(ResourceTags.RELEASE_TAG, release.releaseTag(),
                 ResourceTags.SOURCE_IMAGE, source.id());
+        Map<String, Optional<CloudImage>> existing = inParallel("plan", preflight.targets(),
+                Attempt.uncancellable("plan"), region -> aws.copies().findCopy(region, lookup,
+                        copyName(release.releaseTag(), source.id())));
         for (String region : preflight.targets()) {
-            Optional<CloudImage> existing = aws.copies().findCopy(region, lookup,
-                    copyName(release.releaseTag(), source.id()));
-            plan.add(existing.map(c -> "aws: reuse " + c.id() + " in " + region + " and make it public")
+            plan.add(existing.getOrDefault(region, Optional.empty())
+                    .map(c -> "aws: reuse " + c.id() + " in " + region + " and make it public")
                     .orElse("aws: copy to " + region + " and make it public"));
         }
         settings.deprecateAfter().ifPresent(d -> plan.add("aws: deprecate every published image after " + d));
@@ -388,12 +517,12 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         List<ReleasePublished.FailedRegion> failed = preflight.failure().map(f -> List.of(
                 new ReleasePublished.FailedRegion(Cloud.AWS, settings.sourceRegion(), Reasons.forEvent(
                         "preflight: " + f)))).orElse(List.of());
-        return summary(input, List.of(), failed, plan.stream().map(Reasons::forEvent).toList());
+        return summary(input, release, List.of(), failed, plan.stream().map(Reasons::forEvent).toList());
     }
 
-    private ReleasePublished summary(Envelope<ReleaseTagged> input, List<ReleasePublished.PublishedImage> published,
-            List<ReleasePublished.FailedRegion> failed, List<String> plan) {
-        ReleaseTagged release = input.data();
+    private ReleasePublished summary(Envelope<?> input, Release release,
+            List<ReleasePublished.PublishedImage> published, List<ReleasePublished.FailedRegion> failed,
+            List<String> plan) {
         ReleasePublished.Outcome outcome = failed.isEmpty() ? ReleasePublished.Outcome.COMPLETE
                 : published.isEmpty() ? ReleasePublished.Outcome.FAILED : ReleasePublished.Outcome.PARTIAL;
         return new ReleasePublished(EventType.CURRENT_VERSION, release.buildId(), release.releaseTag(),
@@ -401,14 +530,9 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
                 plan == null ? null : Boolean.TRUE, plan);
     }
 
-    private static boolean wantsAws(ReleaseTagged release) {
-        return release.clouds() == null || release.clouds().isEmpty() || release.clouds().contains(Cloud.AWS);
-    }
-
     /** GCP is not published by this worker yet: said in the summary rather than silently skipped. */
-    private List<ReleasePublished.FailedRegion> otherClouds(ReleaseTagged release) {
-        boolean gcp = release.clouds() == null || release.clouds().isEmpty() || release.clouds().contains(Cloud.GCP);
-        return gcp ? List.of(new ReleasePublished.FailedRegion(Cloud.GCP, settings.gcpRegion(),
+    private List<ReleasePublished.FailedRegion> otherClouds(Release release) {
+        return release.wants(Cloud.GCP) ? List.of(new ReleasePublished.FailedRegion(Cloud.GCP, settings.gcpRegion(),
                 "GCP publication is not implemented by this publish-worker yet")) : List.of();
     }
 }

@@ -86,7 +86,7 @@ public final class VerificationCoordinator implements Phase<ImageBuilt> {
         return new ImageVerified(EventType.CURRENT_VERSION, data.buildId(), data.cloud(), data.region(),
                 data.project(), data.imageId(), null, ImageVerified.Outcome.FAILED, failure.reason(), List.of(),
                 data.kubevirtVersion(), data.kubernetesVersion(), null, failure.retryable(), FailureKind.WORKER,
-                event.id(), data.replayOf());
+                data.releaseTag(), event.id(), data.replayOf());
     }
 
     @Override
@@ -369,7 +369,7 @@ public final class VerificationCoordinator implements Phase<ImageBuilt> {
                 plan.project(), plan.imageId(), verdict.instanceId(), verdict.outcome(),
                 failed ? Reasons.forEvent(verdict.reason()) : null, verdict.checks(), plan.kubevirtVersion(),
                 plan.kubernetesVersion(), verdict.found(), failed ? verdict.kind() == FailureKind.TRANSIENT : null,
-                failed ? verdict.kind() : null, plan.requestId(), null);
+                failed ? verdict.kind() : null, plan.releaseTag(), plan.requestId(), null);
     }
 
     /** What the verification found, before the instance is gone and the image marked. */

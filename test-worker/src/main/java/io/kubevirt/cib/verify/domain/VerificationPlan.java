@@ -17,6 +17,7 @@ import java.util.Map;
 /**
  * One verification of one image ({@code project} is GCP's, null on AWS), keyed by the image.built event id: a redelivery finds this attempt's instance by
  * its tags (and the cloud drops a duplicate launch by its token); an operator's replay is a new event, a new run.
+ * {@code releaseTag} is the release waiting for this image, passed on to image.verified.
  */
 public record VerificationPlan(
         String buildId,
@@ -29,6 +30,7 @@ public record VerificationPlan(
         String kubernetesVersion,
         String templateDigest,
         String gitCommit,
+        String releaseTag,
         Instant expiresAt) {
 
     public static VerificationPlan of(Envelope<ImageBuilt> event, VerificationSettings settings, Instant now) {
@@ -36,7 +38,7 @@ public record VerificationPlan(
         return new VerificationPlan(built.buildId(), event.id(), built.cloud(), built.region(), built.project(),
                 built.imageId(),
                 built.kubevirtVersion(), built.kubernetesVersion(), built.templateDigest(), built.gitCommit(),
-                now.plus(settings.instanceLifetime()));
+                built.releaseTag(), now.plus(settings.instanceLifetime()));
     }
 
     /** Finds this verification's instance again. */

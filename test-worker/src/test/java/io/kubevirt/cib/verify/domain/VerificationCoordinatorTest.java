@@ -104,6 +104,18 @@ class VerificationCoordinatorTest {
     // --- outcomes --------------------------------------------------------------------------------------------------
 
     @Test
+    void theReleaseWaitingForTheImageTravelsOnToImageVerified() {
+        String ami = seedImage("b-1");
+        Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
+        Envelope<ImageBuilt> forRelease = Envelope.create(event.data().withReleaseTag("v1.8.2"),
+                URI.create("/cib/build-worker"), clock);
+
+        assertThat(emitted(run(coordinator, forRelease)).releaseTag()).isEqualTo("v1.8.2");
+        assertThat(((ImageVerified) coordinator.failure(forRelease,
+                new Phase.Failure(Phase.Kind.UNEXPECTED, "boom", true))).releaseTag()).isEqualTo("v1.8.2");
+    }
+
+    @Test
     void aPassMarksTheImageVerifiedAndTerminatesTheInstance() {
         String ami = seedImage("b-1");
         Envelope<ImageBuilt> event = imageBuilt("b-1", Cloud.AWS, ami);
