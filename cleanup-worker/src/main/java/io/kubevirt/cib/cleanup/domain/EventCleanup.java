@@ -54,7 +54,8 @@ public final class EventCleanup {
                 if (ports != null && data.region() != null) {
                     Report report = new Report(data.cloud(), ports.project().orElse(null), false, resources);
                     removeVerificationInstances(ports, report, data);
-                    if (!settings.isRelease(data.buildId()) && data.imageId() != null) {
+                    // A build a release asked for (releaseTag, schema 1.3) is a release build whatever its ID.
+                    if (!settings.isRelease(data.buildId()) && data.releaseTag() == null && data.imageId() != null) {
                         expireImage(ports, report, data);
                     }
                 }
