@@ -11,9 +11,11 @@ import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.MotoTestResource;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.events.Cloud;
+import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImagePublished;
+import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.events.ReleasePublished;
 import io.kubevirt.cib.events.ReleaseTagged;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -26,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -126,21 +129,73 @@ class PublishFlowTest {
     }
 
     @Test
-    void anUnverifiedImageAndACommitMismatchAreRefusedAndStayPrivate() {
+    void aTagBeforeItsImageAsksForTheBuildAndItsPassedVerificationIsPublishedOnce() {
         String version = "v1.9." + PATCH.incrementAndGet();
-        String unverified = seedImage(version, false, null);
-        ReleasePublished refused = publish(release(version, version, null, null));
-        assertThat(refused.outcome()).isEqualTo(ReleasePublished.Outcome.FAILED);
-        assertThat(refused.failedRegions().get(0).reason()).contains("version gate", unverified,
-                "no verified marker");
+        String unverified = seedImage(version, false, null, "b-unverified-" + PATCH.get());
+        Envelope<ReleaseTagged> tagged = stream.send(release(version, version, null, null));
+
+        // The release asks for its own build; the image that was never verified stays private.
+        String buildId = tagged.data().buildId() + "-aws";
+        BuildRequested build = stream.awaitEvents(BuildRequested.class, buildId, 1, WAIT).get(0).data();
+        assertThat(build.releaseTag()).isEqualTo(version);
+        assertThat(build.region()).isEqualTo(SOURCE);
         assertThat(isPublic(SOURCE, unverified)).isFalse();
 
+        // What the build-worker and the test-worker do with it: an image, marked verified, and image.verified
+        // carrying the tag. A verification no release waits for arrives too and is left alone.
+        String built = seedImage(version, true, null, buildId);
+        String otherBuild = "b-other-" + PATCH.get();
+        String other = seedImage(version, true, null, otherBuild);
+        RecordMetadata notForUs = stream.send(Envelope.create(verified(otherBuild, other, version,
+                ImageVerified.Outcome.PASSED, null), URI.create("/cib/test"), Clock.systemUTC()));
+        stream.send(verified(buildId, built, version, ImageVerified.Outcome.PASSED, version));
+
+        ReleasePublished summary = stream.awaitEvents(ReleasePublished.class, buildId, 1, WAIT).get(0).data();
+        assertThat(summary.outcome()).as(String.valueOf(summary.failedRegions()))
+                .isEqualTo(ReleasePublished.Outcome.COMPLETE);
+        assertThat(summary.releaseTag()).isEqualTo(version);
+        assertThat(summary.published()).extracting(ReleasePublished.PublishedImage::region)
+                .containsExactlyInAnyOrderElementsOf(REGIONS);
+        assertThat(summary.published()).filteredOn(p -> p.region().equals(SOURCE))
+                .extracting(ReleasePublished.PublishedImage::imageId).containsExactly(built);
+        for (ReleasePublished.PublishedImage p : summary.published()) {
+            assertThat(isPublic(p.region(), p.imageId())).as(p.region()).isTrue();
+        }
+        assertThat(stream.awaitEvents(ImagePublished.class, buildId, REGIONS.size(), WAIT))
+                .extracting(Envelope::id).doesNotHaveDuplicates();
+        stream.awaitConsumed("publish-worker", notForUs, WAIT);
+        assertThat(isPublic(SOURCE, other)).isFalse();
+        assertThat(stream.records(EventType.RELEASE_PUBLISHED.topic(), r -> otherBuild.equals(r.key()),
+                Duration.ofMillis(200))).isEmpty();
+    }
+
+    @Test
+    void aFailedVerificationOfTheReleasesBuildEndsTheReleaseAndACommitMismatchIsRefused() {
+        String version = "v1.9." + PATCH.incrementAndGet();
+        String buildId = "release-" + version.replace('.', '-') + "-aws";
+        String failedImage = seedImage(version, false, null, buildId);
+        stream.send(verified(buildId, failedImage, version, ImageVerified.Outcome.FAILED, version));
+        ReleasePublished failed = stream.awaitEvents(ReleasePublished.class, buildId, 1, WAIT).get(0).data();
+        assertThat(failed.outcome()).isEqualTo(ReleasePublished.Outcome.FAILED);
+        assertThat(failed.failedRegions().get(0).reason()).contains("verification of build " + buildId,
+                "vmi-running timed out");
+        assertThat(isPublic(SOURCE, failedImage)).isFalse();
+
         String other = "v1.9." + PATCH.incrementAndGet();
-        String verified = seedImage(other, true, "aaaaaaa");
+        String verified = seedImage(other, true, "aaaaaaa", "b-" + other.replace('.', '-'));
         ReleasePublished mismatch = publish(release(other, other, "bbbbbbb", null));
         assertThat(mismatch.failedRegions().get(0).reason()).contains(verified, "aaaaaaa", "bbbbbbb");
         assertThat(isPublic(SOURCE, verified)).isFalse();
         assertThat(copiesOf("eu-west-1", other)).isEmpty();
+    }
+
+    private static ImageVerified verified(String buildId, String imageId, String version,
+            ImageVerified.Outcome outcome, String releaseTag) {
+        boolean failed = outcome == ImageVerified.Outcome.FAILED;
+        return new ImageVerified(EventType.CURRENT_VERSION, buildId, Cloud.AWS, SOURCE, null, imageId,
+                "i-0123456789abcdef0", outcome, failed ? "vmi-running timed out" : null, List.of(), version,
+                "v1.35.0", null, failed ? false : null, failed ? ImageVerified.FailureKind.IMAGE : null, releaseTag,
+                UUID.randomUUID().toString(), null);
     }
 
     @Test
@@ -179,15 +234,19 @@ class PublishFlowTest {
 
     /** A built image in the source region, with the test-worker's marker when {@code verified}. */
     private String seedImage(String version, boolean verified, String commit) {
+        return seedImage(version, verified, commit, "b-" + version.replace('.', '-'));
+    }
+
+    private String seedImage(String version, boolean verified, String commit, String buildId) {
         try (Ec2Client ec2 = ec2(SOURCE)) {
             String instance = ec2.runInstances(r -> r.imageId(MotoServer.BASE_AMI_ID)
                     .instanceType(InstanceType.T3_MICRO).minCount(1).maxCount(1)).instances().get(0).instanceId();
-            String image = ec2.createImage(r -> r.instanceId(instance).name("cib-build-" + version)).imageId();
+            String image = ec2.createImage(r -> r.instanceId(instance).name("cib-build-" + buildId)).imageId();
             ec2.terminateInstances(r -> r.instanceIds(instance));
-            Map<String, String> tags = new HashMap<>(Map.of(ResourceTags.BUILD_ID, "b-" + version.replace('.', '-'),
+            Map<String, String> tags = new HashMap<>(Map.of(ResourceTags.BUILD_ID, buildId,
                     ResourceTags.KUBEVIRT_VERSION, version));
             if (verified) {
-                tags.putAll(new VerifiedMarker("b-" + version.replace('.', '-'), version, null, commit, "evt-" + version,
+                tags.putAll(new VerifiedMarker(buildId, version, null, commit, "evt-" + buildId,
                         Clock.systemUTC().instant()).tags());
             }
             ec2.createTags(r -> r.resources(image).tags(tags.entrySet().stream()
