@@ -3,6 +3,7 @@ package io.kubevirt.cib.publish.support;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.cloud.VerifiedMarker;
 import io.kubevirt.cib.devstack.MotoServer;
+import io.kubevirt.cib.devstack.PublishAnswers;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.EventType;
@@ -45,15 +46,9 @@ public final class MotoRelease implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** The two calls moto 5.2.1 lacks, answered by the proxy as an account without block public access would. */
+    /** The calls moto 5.2.1 lacks, answered by the proxy as an account without block public access would. */
     public static void answerWhatMotoLacks(SlowCloudProxy proxy) {
-        proxy.answer("GetImageBlockPublicAccessState", "<GetImageBlockPublicAccessStateResponse "
-                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
-                + "<imageBlockPublicAccessState>unblocked</imageBlockPublicAccessState>"
-                + "</GetImageBlockPublicAccessStateResponse>");
-        proxy.answer("EnableImageDeprecation", "<EnableImageDeprecationResponse "
-                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
-                + "<return>true</return></EnableImageDeprecationResponse>");
+        PublishAnswers.answerWhatMotoLacks(proxy);
     }
 
     public static ReleaseTagged release(String tag, String version, String commit) {
