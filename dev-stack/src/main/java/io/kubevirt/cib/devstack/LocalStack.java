@@ -17,7 +17,8 @@ import java.util.concurrent.CountDownLatch;
  * Ctrl-C. With {@code --guest} (or {@code --guest-scenario}) it also starts the stand-in guest
  * ({@link MotoWithGuest}) and prints, before READY, {@code GUEST_CLOUD_ENDPOINT=...} (moto behind a proxy that
  * reports the guest's host keys: the test-worker's AWS endpoint) and {@code GUEST_SSH_ADDRESS=...} (its
- * {@code cib.verify.address-override}).
+ * {@code cib.verify.address-override}). It always prints {@code PUBLISH_CLOUD_ENDPOINT=...}: moto behind a proxy that
+ * answers the publishing calls moto lacks ({@link PublishAnswers}), the publish-worker's AWS endpoint.
  */
 public final class LocalStack {
 
@@ -121,6 +122,7 @@ public final class LocalStack {
         warnAboutVersions();
         out.println("KAFKA_BOOTSTRAP=" + stack.kafkaBootstrap());
         out.println("AWS_ENDPOINT=" + stack.awsEndpoint());
+        out.println("PUBLISH_CLOUD_ENDPOINT=" + stack.publishEndpoint());
         stack.guest().ifPresent(g -> {
             out.println("GUEST_CLOUD_ENDPOINT=" + g.cloudEndpoint());
             out.println("GUEST_SSH_ADDRESS=" + g.sshAddress());
@@ -140,6 +142,7 @@ public final class LocalStack {
                     stack.broker.startupTime().toMillis());
             stack.moto = MotoServer.start(options.motoPort());
             System.err.printf("moto up in %d ms (pid %d)%n", stack.moto.startupTime().toMillis(), stack.moto.pid());
+            stack.publishProxy = PublishAnswers.answerWhatMotoLacks(SlowCloudProxy.start(stack.moto.endpoint()));
             if (options.guestScenario().isPresent()) {
                 stack.guest = MotoWithGuest.start(stack.moto.endpoint(), options.guestScenario().get());
                 System.err.printf("stand-in guest (scenario %s): SSH on %s, moto with its console at %s%n",
@@ -176,6 +179,7 @@ public final class LocalStack {
         private volatile KafkaBroker broker;
         private volatile MotoServer moto;
         private volatile MotoWithGuest guest;
+        private volatile SlowCloudProxy publishProxy;
 
         public String kafkaBootstrap() {
             return broker.bootstrapServers();
@@ -184,6 +188,11 @@ public final class LocalStack {
         /** moto itself (what the build-worker uses). */
         public String awsEndpoint() {
             return moto.endpoint();
+        }
+
+        /** moto behind a proxy answering the publishing calls moto lacks (what the publish-worker uses). */
+        public String publishEndpoint() {
+            return publishProxy.endpoint();
         }
 
         /** Present when started with a guest scenario. */
@@ -201,6 +210,9 @@ public final class LocalStack {
                 System.err.println("stand-in guest did not stop cleanly: " + e.getMessage());
             } finally {
                 try {
+                    if (publishProxy != null) {
+                        publishProxy.close();
+                    }
                     if (moto != null) {
                         moto.close();
                     }

@@ -33,6 +33,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 import com.sun.net.httpserver.Headers;
@@ -44,7 +46,9 @@ import com.sun.net.httpserver.HttpServer;
  * actions ({@code Action=CreateImage} in a form body or the query, or the operation of an
  * {@code X-Amz-Target} header), e.g. to make a Packer build last long enough to kill the worker mid-build. It can
  * also answer a share of chosen actions with EC2's throttling error ({@link #throttle}), as AWS does when an account
- * exceeds its request rate, so clients can be tested against that weather.
+ * exceeds its request rate, so clients can be tested against that weather. Delays, faults ({@link #fail}) and
+ * counts can also be limited to one region: the region a request was signed for (its SigV4 credential scope), which
+ * for EC2 is the region the client called, e.g. the destination region of a CopyImage.
  *
  * <p>The upstream leg is written by hand over a socket rather than with java.net.http, because java.net.http
  * refuses to send a caller-chosen {@code Host} header (unless a JVM-wide property is set before its first use):
@@ -61,6 +65,8 @@ public final class SlowCloudProxy implements AutoCloseable {
             "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect",
             "content-length");
     private static final int MAX_LINE = 64 * 1024;
+    /** The region of a SigV4 credential scope: {@code Credential=KEY/yyyymmdd/REGION/service/aws4_request}. */
+    private static final Pattern SCOPE_REGION = Pattern.compile("Credential=[^/,]+/[0-9]{8}/([^/,]+)/");
 
     private final String upstreamHost;
     private final int upstreamPort;
@@ -73,6 +79,8 @@ public final class SlowCloudProxy implements AutoCloseable {
     private final Map<String, AtomicLong> throttled = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> spared = new ConcurrentHashMap<>();
     private final Map<String, Consumer<Map<String, String>>> observers = new ConcurrentHashMap<>();
+    private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> inFlight = new ConcurrentHashMap<>();
 
     private SlowCloudProxy(URI upstream, HttpServer server, ExecutorService executor) {
         this.upstreamHost = upstream.getHost();
@@ -117,8 +125,35 @@ public final class SlowCloudProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Holds every later request for {@code action} signed for {@code region} back by {@code delay}; for that region
+     * this replaces the action's own {@link #delay(String, Duration)}. E.g. a per-region CopyImage latency.
+     */
+    public SlowCloudProxy delay(String action, String region, Duration delay) {
+        return delay(regional(action, region), delay);
+    }
+
+    /** Removes every delay, the per-region ones included. */
     public void clearDelays() {
         delays.clear();
+    }
+
+    /**
+     * Answers every later request for {@code action} signed for {@code region} with an EC2 error document (HTTP
+     * {@code status}, {@code code}, {@code message}) instead of forwarding it, after any delay: a fault in one region,
+     * e.g. {@code 403 UnauthorizedOperation} where a service control policy denies the region.
+     */
+    public SlowCloudProxy fail(String action, String region, int status, String code, String message) {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an error status is 4xx or 5xx, got " + status);
+        }
+        faults.put(regional(action, region), new Fault(status, code, message));
+        return this;
+    }
+
+    /** Removes every {@link #fail} rule. */
+    public void clearFailures() {
+        faults.clear();
     }
 
     /**
@@ -206,6 +241,21 @@ public final class SlowCloudProxy implements AutoCloseable {
         return c == null ? 0 : c.get();
     }
 
+    /** How many requests for {@code action} signed for {@code region} have arrived so far. */
+    public long requests(String action, String region) {
+        return requests(regional(action, region));
+    }
+
+    /**
+     * How many requests for {@code action} have arrived and not yet been answered: held back by a delay, or on their
+     * way to and from the upstream. A held request keeps going after its client has gone, as one AWS already received
+     * would.
+     */
+    public long inFlight(String action) {
+        AtomicLong c = inFlight.get(action);
+        return c == null ? 0 : c.get();
+    }
+
     /** Stops listening; requests still being delayed are interrupted and answered with a 502. */
     @Override
     public void close() {
@@ -214,24 +264,35 @@ public final class SlowCloudProxy implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        AtomicLong held = null;
         try (ex) {
             Response response;
             try {
                 byte[] body = ex.getRequestBody().readAllBytes(); // the JDK server already removed chunking
                 Optional<String> action = action(ex, body);
+                Optional<String> region = region(ex);
+                Fault fault = null;
                 if (action.isPresent()) {
                     seen.computeIfAbsent(action.get(), k -> new AtomicLong()).incrementAndGet();
+                    region.ifPresent(r -> seen.computeIfAbsent(regional(action.get(), r), k -> new AtomicLong())
+                            .incrementAndGet());
+                    held = inFlight.computeIfAbsent(action.get(), k -> new AtomicLong());
+                    held.incrementAndGet();
                     Consumer<Map<String, String>> observer = observers.get(action.get());
                     if (observer != null) {
                         observer.accept(formParams(ex, body));
                     }
-                    Duration d = delays.get(action.get());
+                    Duration d = region.map(r -> delays.get(regional(action.get(), r)))
+                            .orElseGet(() -> delays.get(action.get()));
                     if (d != null && !d.isZero()) {
                         Thread.sleep(d.toMillis());
                     }
+                    fault = region.map(r -> faults.get(regional(action.get(), r))).orElse(null);
                 }
                 String answer = action.map(answers::get).orElse(null);
-                if (action.isPresent() && !spared(ex, body, action.get()) && throttles(action.get())) {
+                if (fault != null) {
+                    response = Response.ec2Error(fault);
+                } else if (action.isPresent() && !spared(ex, body, action.get()) && throttles(action.get())) {
                     throttled.computeIfAbsent(action.get(), k -> new AtomicLong()).incrementAndGet();
                     response = Response.throttled();
                 } else {
@@ -247,7 +308,28 @@ public final class SlowCloudProxy implements AutoCloseable {
                 response = Response.error("SlowCloudProxy: closed while delaying the request");
             }
             send(ex, response);
+        } finally {
+            if (held != null) {
+                held.decrementAndGet();
+            }
         }
+    }
+
+    private static String regional(String action, String region) {
+        return action + "@" + region;
+    }
+
+    /** The region the request was signed for, if it carries a SigV4 Authorization header. */
+    private static Optional<String> region(HttpExchange ex) {
+        String authorization = ex.getRequestHeaders().getFirst("Authorization");
+        if (authorization == null) {
+            return Optional.empty();
+        }
+        Matcher m = SCOPE_REGION.matcher(authorization);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    private record Fault(int status, String code, String message) {
     }
 
     private boolean spared(HttpExchange ex, byte[] body, String action) {
@@ -505,6 +587,15 @@ public final class SlowCloudProxy implements AutoCloseable {
                     + "<RequestID>" + UUID.randomUUID() + "</RequestID></Response>";
             return new Response(503, List.<String[]>of(new String[] {"Content-Type", "text/xml;charset=UTF-8"}),
                     xml.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** EC2's query-API error document, which SDKs read the error code and message from. */
+        static Response ec2Error(Fault fault) {
+            String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
+                    + "<Code>" + fault.code() + "</Code><Message>" + fault.message() + "</Message></Error></Errors>"
+                    + "<RequestID>" + UUID.randomUUID() + "</RequestID></Response>";
+            return new Response(fault.status(), List.<String[]>of(new String[] {"Content-Type",
+                    "text/xml;charset=UTF-8"}), xml.getBytes(StandardCharsets.UTF_8));
         }
 
         static Response error(String message) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,10 +52,15 @@ class LocalStackProcessTest {
     void printsEndpointsThenReadyAndCleansUpOnSigterm() throws Exception {
         Child child = launch("--kafka-port", "0", "--moto-port", "0", "--topics", "t1,t2");
         long motoPid = child.motoPid();
-        assertThat(child.stdout()).hasSize(3);
+        assertThat(child.stdout()).hasSize(4);
         assertThat(child.stdout().get(0)).matches("KAFKA_BOOTSTRAP=127\\.0\\.0\\.1:\\d+");
         assertThat(child.stdout().get(1)).matches("AWS_ENDPOINT=http://127\\.0\\.0\\.1:\\d+");
-        assertThat(child.stdout().get(2)).isEqualTo("READY");
+        assertThat(child.stdout().get(2)).matches("PUBLISH_CLOUD_ENDPOINT=http://127\\.0\\.0\\.1:\\d+");
+        assertThat(child.stdout().get(3)).isEqualTo("READY");
+        // The publish endpoint answers what moto lacks and forwards the rest to moto.
+        String publish = child.value("PUBLISH_CLOUD_ENDPOINT");
+        assertThat(ec2(publish, "GetImageBlockPublicAccessState")).contains("unblocked");
+        assertThat(ec2(publish, "DescribeRegions")).contains("<regionName>eu-west-1</regionName>");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 child.value("KAFKA_BOOTSTRAP")))) {
             assertThat(admin.describeTopics(List.of("t1", "t2")).allTopicNames().get().get("t1").partitions())
@@ -115,6 +124,17 @@ class LocalStackProcessTest {
             throw new AssertionError("no READY; stdout " + lines + "; stderr " + Files.readString(stderr), e);
         }
         return new Child(p, lines, stderr);
+    }
+
+    private static String ec2(String endpoint, String action) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint + "/"))
+                .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+                .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20261203/us-west-1/ec2/aws4_request,"
+                        + " SignedHeaders=host, Signature=0")
+                .POST(HttpRequest.BodyPublishers.ofString("Action=" + action + "&Version=2016-11-15")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
     }
 
     private static List<Path> ownedDirs(long jvmPid) throws IOException {

@@ -77,6 +77,7 @@ class SlowCloudProxyTest {
         fakeProxy.clearDelays();
         motoProxy.clearThrottling();
         fakeProxy.clearThrottling();
+        motoProxy.clearFailures();
     }
 
     @Test
@@ -219,6 +220,44 @@ class SlowCloudProxyTest {
         // Generous bound: only proves the 5-minute delay is gone.
         assertThat(r.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
         assertThat(fakeProxy.requests("Slow")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void delaysFailsAndCountsPerSignedRegion() throws Exception {
+        motoProxy.delay("DescribeRegions", "eu-west-1", Duration.ofMillis(1500));
+        motoProxy.fail("DescribeImages", "ap-south-1", 403, "UnauthorizedOperation", "denied by policy");
+        long euBefore = motoProxy.requests("DescribeRegions", "eu-west-1");
+        long usBefore = motoProxy.requests("DescribeRegions", "us-east-1");
+
+        CompletableFuture<Long> held = CompletableFuture.supplyAsync(() -> {
+            assertThat(ec2(motoProxy.endpoint(), "eu-west-1", "DescribeRegions", Map.of()).statusCode())
+                    .isEqualTo(200);
+            return System.nanoTime();
+        });
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (motoProxy.inFlight("DescribeRegions") == 0 && System.nanoTime() < waitUntil) {
+            Thread.sleep(10);
+        }
+        assertThat(motoProxy.inFlight("DescribeRegions")).as("eu-west-1's call is held").isEqualTo(1);
+        // Another region's call of the same action is not held, and overtakes it.
+        assertThat(ec2(motoProxy.endpoint(), "us-east-1", "DescribeRegions", Map.of()).statusCode()).isEqualTo(200);
+        long otherDone = System.nanoTime();
+        assertThat(otherDone).isLessThan(held.get(30, TimeUnit.SECONDS));
+        assertThat(motoProxy.inFlight("DescribeRegions")).isZero();
+        assertThat(motoProxy.requests("DescribeRegions", "eu-west-1")).isEqualTo(euBefore + 1);
+        assertThat(motoProxy.requests("DescribeRegions", "us-east-1")).isEqualTo(usBefore + 1);
+
+        HttpResponse<String> failed = ec2(motoProxy.endpoint(), "ap-south-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID));
+        assertThat(failed.statusCode()).isEqualTo(403);
+        assertThat(failed.body()).contains("<Code>UnauthorizedOperation</Code>", "denied by policy");
+        assertThat(ec2(motoProxy.endpoint(), "us-east-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID)).body()).contains(MotoServer.BASE_AMI_ID);
+        motoProxy.clearFailures();
+        assertThat(ec2(motoProxy.endpoint(), "ap-south-1", "DescribeImages",
+                Map.of("ImageId.1", MotoServer.BASE_AMI_ID)).statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> motoProxy.fail("X", "us-east-1", 200, "Ok", "no"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
