@@ -8,6 +8,7 @@ import io.kubevirt.cib.common.cloud.LaunchPermissions;
 import io.kubevirt.cib.common.cloud.PublishingContract;
 import io.kubevirt.cib.common.cloud.RegionDirectory;
 import io.kubevirt.cib.devstack.MotoServer;
+import io.kubevirt.cib.devstack.PublishAnswers;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import java.net.URI;
 import java.time.Duration;
@@ -30,20 +31,9 @@ class Ec2PublishingContractTest extends PublishingContract {
     static void start() {
         moto = MotoServer.start();
         proxy = SlowCloudProxy.start(moto.endpoint());
-        answerWhatMotoLacks(proxy);
+        PublishAnswers.answerWhatMotoLacks(proxy);
         clients = Ec2Clients.create(Optional.of(URI.create(proxy.endpoint())));
         fixture = new Ec2Fixture(clients, MotoServer.BASE_AMI_ID);
-    }
-
-    /** EC2's answers to the calls moto 5.2.1 does not implement; also used by the publish-worker's tests. */
-    static void answerWhatMotoLacks(SlowCloudProxy proxy) {
-        proxy.answer("GetImageBlockPublicAccessState", "<GetImageBlockPublicAccessStateResponse "
-                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
-                + "<imageBlockPublicAccessState>unblocked</imageBlockPublicAccessState>"
-                + "</GetImageBlockPublicAccessStateResponse>");
-        proxy.answer("EnableImageDeprecation", "<EnableImageDeprecationResponse "
-                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
-                + "<return>true</return></EnableImageDeprecationResponse>");
     }
 
     @AfterAll

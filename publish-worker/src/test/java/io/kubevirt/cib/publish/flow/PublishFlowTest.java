@@ -9,6 +9,7 @@ import io.kubevirt.cib.devstack.InjectMoto;
 import io.kubevirt.cib.devstack.KafkaBrokerTestResource;
 import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.MotoTestResource;
+import io.kubevirt.cib.devstack.PublishAnswers;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.BuildRequested;
@@ -73,22 +74,12 @@ class PublishFlowTest {
     @BeforeEach
     void connect() {
         stream = new EventStreamClient(KafkaBrokerTestResource.bootstrapServers());
-        answerWhatMotoLacks(proxy);
+        PublishAnswers.answerWhatMotoLacks(proxy);
     }
 
     @AfterEach
     void disconnect() {
         stream.close();
-    }
-
-    static void answerWhatMotoLacks(SlowCloudProxy proxy) {
-        proxy.answer("GetImageBlockPublicAccessState", "<GetImageBlockPublicAccessStateResponse "
-                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
-                + "<imageBlockPublicAccessState>unblocked</imageBlockPublicAccessState>"
-                + "</GetImageBlockPublicAccessStateResponse>");
-        proxy.answer("EnableImageDeprecation", "<EnableImageDeprecationResponse "
-                + "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>cib</requestId>"
-                + "<return>true</return></EnableImageDeprecationResponse>");
     }
 
     @Test

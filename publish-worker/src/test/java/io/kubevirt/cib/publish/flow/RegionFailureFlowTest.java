@@ -8,6 +8,7 @@ import io.kubevirt.cib.devstack.InjectMoto;
 import io.kubevirt.cib.devstack.KafkaBrokerTestResource;
 import io.kubevirt.cib.devstack.MotoServer;
 import io.kubevirt.cib.devstack.MotoTestResource;
+import io.kubevirt.cib.devstack.PublishAnswers;
 import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
@@ -60,7 +61,7 @@ class RegionFailureFlowTest {
     void connect() {
         stream = new EventStreamClient(KafkaBrokerTestResource.bootstrapServers());
         aws = new MotoRelease(moto.endpoint());
-        MotoRelease.answerWhatMotoLacks(proxy);
+        PublishAnswers.answerWhatMotoLacks(proxy);
     }
 
     @AfterEach

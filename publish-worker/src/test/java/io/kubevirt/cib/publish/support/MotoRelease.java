@@ -3,8 +3,6 @@ package io.kubevirt.cib.publish.support;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.cloud.VerifiedMarker;
 import io.kubevirt.cib.devstack.MotoServer;
-import io.kubevirt.cib.devstack.PublishAnswers;
-import io.kubevirt.cib.devstack.SlowCloudProxy;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ReleaseTagged;
@@ -46,11 +44,7 @@ public final class MotoRelease implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** The calls moto 5.2.1 lacks, answered by the proxy as an account without block public access would. */
-    public static void answerWhatMotoLacks(SlowCloudProxy proxy) {
-        PublishAnswers.answerWhatMotoLacks(proxy);
-    }
-
+    /** A release of {@code tag} for AWS, as the git-hook bridge sends it. */
     public static ReleaseTagged release(String tag, String version, String commit) {
         return new ReleaseTagged(EventType.CURRENT_VERSION, "release-" + tag.replace('.', '-'), tag, version,
                 List.of(Cloud.AWS), commit, null, null, null);
