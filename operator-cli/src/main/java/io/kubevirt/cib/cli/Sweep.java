@@ -59,9 +59,10 @@ class Sweep extends CibCommand {
      */
     private int await(Envelope<PipelineEvent> request) {
         String topic = EventType.RESOURCES_CLEANED.topic();
-        String sweepId = EventIds.derived(request.id(), topic + "/sweep");
-        String lifecycleId = EventIds.derived(request.id(), topic + "/lifecycle");
-        String failureId = EventIds.derived(request.id(), topic);
+        String type = EventType.RESOURCES_CLEANED.typeName(); // output names are "<type>[/<qualifier>]"
+        String sweepId = EventIds.derived(request.id(), type + "/sweep");
+        String lifecycleId = EventIds.derived(request.id(), type + "/lifecycle");
+        String failureId = EventIds.derived(request.id(), type);
         Map<String, Decoded> found = new LinkedHashMap<>();
         Instant giveUp = Instant.now().plus(wait);
         try (EventStream stream = stream()) {
