@@ -7,12 +7,14 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Local run without Docker: {@code java -jar dev-stack/target/dev-stack.jar [--kafka-port 9092] [--moto-port 5000]
- * [--topics a,b,c] [--partitions 3] [--guest] [--guest-scenario pass]}. Prints {@code KAFKA_BOOTSTRAP=...},
+ * [--topics a,b:1,c] [--partitions 3] [--guest] [--guest-scenario pass]} ({@code b:1}: topic b with one partition). Prints {@code KAFKA_BOOTSTRAP=...},
  * {@code AWS_ENDPOINT=...} and {@code READY} on stdout (everything else goes to stderr), then runs until SIGTERM or
  * Ctrl-C. With {@code --guest} (or {@code --guest-scenario}) it also starts the stand-in guest
  * ({@link MotoWithGuest}) and prints, before READY, {@code GUEST_CLOUD_ENDPOINT=...} (moto behind a proxy that
@@ -137,7 +139,7 @@ public final class LocalStack {
         Running stack = new Running();
         try {
             stack.broker = KafkaBroker.start(options.kafkaPort());
-            stack.broker.createTopics(options.topics(), options.partitions());
+            createTopics(stack.broker, options.topics(), options.partitions());
             System.err.printf("Kafka %s up in %d ms%n", ExternalVersions.kafkaClientsVersion(),
                     stack.broker.startupTime().toMillis());
             stack.moto = MotoServer.start(options.motoPort());
@@ -153,6 +155,20 @@ public final class LocalStack {
             stack.close();
             throw e;
         }
+    }
+
+    /**
+     * A topic is {@code name} ({@code partitions} partitions) or {@code name:N}, for a topic that needs its own count
+     * (sweep.requested has one partition: its one owner is the replica that sweeps).
+     */
+    static void createTopics(KafkaBroker broker, List<String> topics, int partitions) {
+        Map<Integer, List<String>> byCount = new TreeMap<>();
+        for (String topic : topics) {
+            int colon = topic.lastIndexOf(':');
+            int count = colon < 0 ? partitions : Integer.parseInt(topic.substring(colon + 1));
+            byCount.computeIfAbsent(count, k -> new ArrayList<>()).add(colon < 0 ? topic : topic.substring(0, colon));
+        }
+        byCount.forEach((count, names) -> broker.createTopics(names, count));
     }
 
     private static void warnAboutVersions() {

@@ -29,7 +29,16 @@ public final class WorkerProcess implements AutoCloseable {
     /** Starts the worker packaged in {@code target/quarkus-app} of the module the test runs in. */
     public static WorkerProcess start(Map<String, String> systemProperties, Map<String, String> env, Path log)
             throws IOException {
-        Path app = Path.of("target/quarkus-app").toAbsolutePath();
+        return start(Path.of("target/quarkus-app"), systemProperties, env, log);
+    }
+
+    /**
+     * Starts the worker packaged in {@code quarkusApp} (e.g. {@code ../build-worker/target/quarkus-app}), for a test
+     * that runs several workers, as the local run does; its module must be built before the test's.
+     */
+    public static WorkerProcess start(Path quarkusApp, Map<String, String> systemProperties, Map<String, String> env,
+            Path log) throws IOException {
+        Path app = quarkusApp.toAbsolutePath().normalize();
         if (!Files.exists(app.resolve("quarkus-run.jar"))) {
             throw new IllegalStateException("package the worker first (mvn verify builds " + app + ")");
         }

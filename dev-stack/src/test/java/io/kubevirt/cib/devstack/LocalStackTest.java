@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +28,19 @@ class LocalStackTest {
         assertThat(LocalStack.Options.parse("--guest").guestScenario()).contains("pass");
         assertThat(LocalStack.Options.parse("--guest-scenario", "vm-never-running", "--guest").guestScenario())
                 .contains("vm-never-running");
+    }
+
+    @Test
+    void aTopicCanHaveItsOwnPartitionCount() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        LocalStack.createTopics(broker, List.of("plain-" + suffix, "single-" + suffix + ":1"), 3);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()))) {
+            var topics = admin.describeTopics(List.of("plain-" + suffix, "single-" + suffix)).allTopicNames().get();
+            assertThat(topics.get("plain-" + suffix).partitions()).hasSize(3);
+            assertThat(topics.get("single-" + suffix).partitions()).hasSize(1);
+        }
     }
 
     @Test

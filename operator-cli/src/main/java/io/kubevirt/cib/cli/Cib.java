@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code cib}: the operator's command line for the pipeline's event stream. */
 @Command(name = "cib", mixinStandardHelpOptions = true, version = "cib 0.1.0",
         description = "Talk to the cloud-image-builder pipeline through its Kafka events.",
-        subcommands = {RequestBuild.class, TagRelease.class, Replay.class, Watch.class, Status.class, Dlq.class},
+        subcommands = {RequestBuild.class, TagRelease.class, Replay.class, Watch.class, Status.class, Dlq.class,
+                Sweep.class},
         footer = {"", "Exit codes: 0 ok, 1 not found or a failed outcome, 2 usage, 3 broker unreachable."})
 public class Cib implements Runnable {
 
