@@ -34,7 +34,11 @@ public final class GceImageDeprecation implements ImageDeprecation {
                 () -> clients.images().deprecateAsync(request));
     }
 
-    /** Its {@code deprecated} time if the image is deprecated (or obsolete, deleted), else null. */
+    /**
+     * Its {@code deprecated} time if the image is deprecated (or obsolete, deleted), else null. A DEPRECATED status
+     * without a time is a publish hold ({@link GceImageFamilies#addHeld}), not a retirement: null too, so the
+     * release lifecycle never counts a held image's grace period.
+     */
     static Instant deprecatedAt(Image image) {
         if (!image.hasDeprecated()) {
             return null;
@@ -43,8 +47,6 @@ public final class GceImageDeprecation implements ImageDeprecation {
         if (!status.hasState() || DeprecationStatus.State.ACTIVE.name().equals(status.getState())) {
             return null;
         }
-        Instant at = GceCalls.instant(status.getDeprecated());
-        // Deprecated by someone who gave no time: counts as deprecated long ago rather than never.
-        return at != null ? at : Instant.EPOCH;
+        return GceCalls.instant(status.getDeprecated());
     }
 }
