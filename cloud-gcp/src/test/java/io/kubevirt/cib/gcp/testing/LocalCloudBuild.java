@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * {@code GET /v1/projects/{p}/builds/{id}}.
  *
  * <p>A build is QUEUED, WORKING after a tenth of {@link #setBuildDuration}, and SUCCESS when it has passed. A step
- * named {@code ...gce_vm_image_export} succeeds only if its {@code -source_image} is a READY image on the Compute side;
+ * named {@code .../gce_vm_image_export[:tag]} succeeds only if its {@code -source_image} is a READY image on the Compute side;
  * then its {@code -destination_uri} is recorded as written ({@link #exportedObjects}). {@link #failNextBuild} makes
  * the next build end FAILURE.
  */
@@ -261,7 +261,7 @@ public final class LocalCloudBuild {
         }
         Map<String, String> written = new LinkedHashMap<>();
         for (BuildStep step : t.build.getStepsList()) {
-            if (!step.getName().endsWith("gce_vm_image_export")) {
+            if (!step.getName().contains("/gce_vm_image_export")) {
                 continue;
             }
             String source = arg(step, "-source_image");
