@@ -15,7 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The project's labelled instances and disks (per zone) and images ({@link GceLocations#GLOBAL}), found with a
+ * The project's labelled instances and disks (per zone) and images (asked for in {@link GceLocations#GLOBAL},
+ * reported without a location), found with a
  * server-side {@code labels.KEY:*} filter and read page by page. GCP has no snapshots of ours (an image is made from
  * a disk directly) and no Packer temporaries, so other kinds are always empty. Removal is idempotent: "not found"
  * means already gone (false). An image is removed by images.delete alone; nothing else was made for it.
@@ -103,9 +104,12 @@ public final class GceTaggedResources implements TaggedResources {
         };
     }
 
-    /** An image as a sweep sees it: created, and deprecated since when (if deprecated at all). */
+    /**
+     * An image as a sweep sees it: created, and deprecated since when (if deprecated at all); no location, as
+     * {@link CloudResource} and the resources.cleaned schema have it for global resources.
+     */
     static CloudResource image(Image i) {
-        return new CloudResource(Kind.IMAGE, i.getName(), i.getName(), GceLocations.GLOBAL,
+        return new CloudResource(Kind.IMAGE, i.getName(), i.getName(), null,
                 GceLabels.fromLabels(i.getLabelsMap()), GceCalls.instant(i.getCreationTimestamp()),
                 GceImageDeprecation.deprecatedAt(i));
     }

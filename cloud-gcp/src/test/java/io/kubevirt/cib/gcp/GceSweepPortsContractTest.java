@@ -78,6 +78,11 @@ class GceSweepPortsContractTest extends SweepPortsContract {
         return kind == CloudResource.Kind.IMAGE ? GceLocations.GLOBAL : location();
     }
 
+    @Override
+    protected String reportedLocationOf(CloudResource.Kind kind) {
+        return kind == CloudResource.Kind.IMAGE ? null : location();
+    }
+
     @Test
     void locationsAreTheZonesTheApiListsThenGlobal() {
         server.setZones(List.of("asia-east1-a", "us-central1-b"));
