@@ -138,17 +138,8 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
     @Override
     public void deleteImage(String location, String imageId) {
         Objects.requireNonNull(imageId, "imageId");
-        String operation = "images.delete(" + imageId + ") in project " + project();
-        try {
-            Operation op = await(operation, images().deleteAsync(project(), imageId));
-            if (op.hasError() && !GceErrors.operationNotFound(op)) {
-                throw GceErrors.operationFailed(operation, op);
-            }
-        } catch (ApiException e) {
-            if (!GceErrors.isNotFound(e)) {
-                throw GceErrors.translate(operation, e);
-            }
-        }
+        GceCalls.mutateIfExists(clients, "images.delete(" + imageId + ") in project " + project(),
+                () -> images().deleteAsync(project(), imageId));
     }
 
     @Override
