@@ -50,7 +50,11 @@ public interface GcpConfig {
      */
     Optional<URI> cloudBuildEndpointOverride();
 
-    /** {@code cib.gcp.export.*}: exporting published images to Cloud Storage. */
+    /**
+     * {@code cib.gcp.export.*}: exporting published images to Cloud Storage through Cloud Build, as gcloud does. As
+     * for gcloud, the project's Cloud Build service account needs Compute Admin, Service Account User and Service
+     * Account Token Creator, and write access to the bucket; the worker's identity needs Cloud Build Editor.
+     */
     Export export();
 
     interface Export {
