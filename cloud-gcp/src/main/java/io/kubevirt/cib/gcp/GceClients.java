@@ -9,14 +9,20 @@ import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.OperationCallSettings;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.api.gax.rpc.UnaryCallSettings;
+import com.google.cloud.compute.v1.DisksClient;
+import com.google.cloud.compute.v1.DisksSettings;
 import com.google.cloud.compute.v1.ImagesClient;
 import com.google.cloud.compute.v1.ImagesSettings;
 import com.google.cloud.compute.v1.InstancesClient;
 import com.google.cloud.compute.v1.InstancesSettings;
+import com.google.cloud.compute.v1.ZonesClient;
+import com.google.cloud.compute.v1.ZonesSettings;
 import io.kubevirt.cib.common.cloud.CloudException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -125,7 +131,15 @@ public final class GceClients implements AutoCloseable {
     private Clients clients;
     private boolean closed;
 
-    private record Clients(ImagesClient images, InstancesClient instances, ScheduledExecutorService executor) {
+    private record Clients(ImagesClient images, InstancesClient instances, DisksClient disks, ZonesClient zones,
+            ScheduledExecutorService executor) {
+
+        void close() {
+            images.close();
+            instances.close();
+            disks.close();
+            zones.close();
+        }
     }
 
     private GceClients(Optional<String> project, String missingProject, Optional<URI> endpoint,
@@ -194,6 +208,14 @@ public final class GceClients implements AutoCloseable {
         return clients().instances();
     }
 
+    DisksClient disks() {
+        return clients().disks();
+    }
+
+    ZonesClient zones() {
+        return clients().zones();
+    }
+
     private Clients clients() {
         project();
         synchronized (lock) {
@@ -210,14 +232,20 @@ public final class GceClients implements AutoCloseable {
 
     private Clients build() {
         ScheduledExecutorService executor = newExecutor();
-        ImagesClient images = null;
+        List<AutoCloseable> made = new ArrayList<>();
         try {
-            images = ImagesClient.create(imagesSettings(executor));
-            InstancesClient instances = InstancesClient.create(instancesSettings(executor));
-            return new Clients(images, instances, executor);
+            ImagesClient images = made(made, ImagesClient.create(imagesSettings(executor)));
+            InstancesClient instances = made(made, InstancesClient.create(instancesSettings(executor)));
+            DisksClient disks = made(made, DisksClient.create(disksSettings(executor)));
+            ZonesClient zones = made(made, ZonesClient.create(zonesSettings(executor)));
+            return new Clients(images, instances, disks, zones, executor);
         } catch (IOException | RuntimeException e) {
-            if (images != null) {
-                images.close();
+            for (AutoCloseable client : made) {
+                try {
+                    client.close();
+                } catch (Exception ignored) {
+                    // Closing a half-built client: nothing to report beyond the setup failure.
+                }
             }
             executor.shutdownNow();
             // IOException here is about credentials (no ADC found, unreadable key file); its message holds no secret.
@@ -235,9 +263,47 @@ public final class GceClients implements AutoCloseable {
         });
         builder.getSettings().setRetryableCodes(RETRYABLE_CODES);
         builder.listSettings().setRetryableCodes(RETRYABLE_CODES);
+        builder.getFromFamilySettings().setRetryableCodes(RETRYABLE_CODES);
+        builder.getIamPolicySettings().setRetryableCodes(RETRYABLE_CODES);
+        // setIamPolicy carries the read policy's etag: a blind repeat after a lost answer fails on a stale etag, so
+        // GceLaunchPermissions re-reads instead of the client retrying.
         operation(builder.deleteOperationSettings(), RETRYABLE_CODES);
         operation(builder.setLabelsOperationSettings(), Set.of());
+        // deprecate sets an absolute state: repeating it is harmless. insert carries a requestId.
+        operation(builder.deprecateOperationSettings(), RETRYABLE_CODES);
+        operation(builder.insertOperationSettings(), RETRYABLE_CODES);
         return builder.build();
+    }
+
+    private DisksSettings disksSettings(ScheduledExecutorService executor) throws IOException {
+        DisksSettings.Builder builder = DisksSettings.newBuilder()
+                .setBackgroundExecutorProvider(FixedExecutorProvider.create(executor, false));
+        connection(builder::setEndpoint, builder::setCredentialsProvider);
+        builder.applyToAllUnaryMethods(unary -> {
+            unary.setRetrySettings(retry.toRetrySettings());
+            return null;
+        });
+        builder.getSettings().setRetryableCodes(RETRYABLE_CODES);
+        builder.listSettings().setRetryableCodes(RETRYABLE_CODES);
+        operation(builder.deleteOperationSettings(), RETRYABLE_CODES);
+        return builder.build();
+    }
+
+    private ZonesSettings zonesSettings(ScheduledExecutorService executor) throws IOException {
+        ZonesSettings.Builder builder = ZonesSettings.newBuilder()
+                .setBackgroundExecutorProvider(FixedExecutorProvider.create(executor, false));
+        connection(builder::setEndpoint, builder::setCredentialsProvider);
+        builder.applyToAllUnaryMethods(unary -> {
+            unary.setRetrySettings(retry.toRetrySettings());
+            return null;
+        });
+        builder.listSettings().setRetryableCodes(RETRYABLE_CODES);
+        return builder.build();
+    }
+
+    private static <T extends AutoCloseable> T made(List<AutoCloseable> made, T client) {
+        made.add(client);
+        return client;
     }
 
     private InstancesSettings instancesSettings(ScheduledExecutorService executor) throws IOException {
@@ -323,8 +389,7 @@ public final class GceClients implements AutoCloseable {
         if (toClose == null) {
             return;
         }
-        toClose.images().close();
-        toClose.instances().close();
+        toClose.close();
         toClose.executor().shutdownNow();
         try {
             toClose.images().awaitTermination(5, TimeUnit.SECONDS);

@@ -50,10 +50,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -142,17 +138,8 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
     @Override
     public void deleteImage(String location, String imageId) {
         Objects.requireNonNull(imageId, "imageId");
-        String operation = "images.delete(" + imageId + ") in project " + project();
-        try {
-            Operation op = await(operation, images().deleteAsync(project(), imageId));
-            if (op.hasError() && !GceErrors.operationNotFound(op)) {
-                throw GceErrors.operationFailed(operation, op);
-            }
-        } catch (ApiException e) {
-            if (!GceErrors.isNotFound(e)) {
-                throw GceErrors.translate(operation, e);
-            }
-        }
+        GceCalls.mutateIfExists(clients, "images.delete(" + imageId + ") in project " + project(),
+                () -> images().deleteAsync(project(), imageId));
     }
 
     @Override
@@ -506,72 +493,12 @@ public final class GceCloud implements ImageCatalog, InstanceFleet, AutoCloseabl
         });
     }
 
-    /**
-     * Waits for the operation within the polling budget. Returns the final operation (check {@code hasError()});
-     * throws the client's ApiException for a failed call or an operation with an HTTP error status, so callers can
-     * look at the status before translating, and a {@link CloudException} when the budget ran out.
-     */
     private Operation await(String operation, OperationFuture<Operation, Operation> future) {
-        GceClients.OperationPolling polling = clients.polling();
-        // The polling algorithm ends the wait; this bound only guards against a poll call that hangs.
-        Duration bound = polling.timeout().plus(clients.retry().totalTimeout());
-        try {
-            return future.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof ApiException api) {
-                Operation failed = finalOperation(future);
-                if (failed != null && failed.hasError()) {
-                    // DONE with httpErrorStatusCode: the library failed the future; report GCE's error codes.
-                    if (GceErrors.operationNotFound(failed) || GceErrors.operationAlreadyExists(failed)) {
-                        return failed;
-                    }
-                    throw GceErrors.operationFailed(operation, failed);
-                }
-                throw api;
-            }
-            if (cause instanceof CancellationException) {
-                throw GceErrors.timedOut(operation, polling.timeout());
-            }
-            throw new CloudException("GCE " + operation + " failed: " + cause, false, cause);
-        } catch (CancellationException | TimeoutException e) {
-            throw GceErrors.timedOut(operation, polling.timeout());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw GceErrors.interrupted(operation, e);
-        }
-    }
-
-    /** The last operation snapshot the future saw, or null if the initial call itself failed. */
-    private static Operation finalOperation(OperationFuture<Operation, Operation> future) {
-        try {
-            Object response = future.getPollingFuture().getAttemptResult().get(1, TimeUnit.SECONDS).getResponse();
-            if (response instanceof Operation op) {
-                return op;
-            }
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            // No operation snapshot: fall through to the initial call's result.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-        try {
-            Object response = future.getInitialFuture().get(1, TimeUnit.SECONDS).getResponse();
-            return response instanceof Operation op ? op : null;
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return GceCalls.await(clients, operation, future);
     }
 
     private <T> T call(String operation, Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (ApiException e) {
-            throw GceErrors.translate(operation, e);
-        }
+        return GceCalls.call(operation, action);
     }
 
     private String deleteOperation(String zone, String name) {

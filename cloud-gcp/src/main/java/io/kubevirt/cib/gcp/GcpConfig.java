@@ -42,4 +42,40 @@ public interface GcpConfig {
      */
     @WithDefault("true")
     boolean externalIp();
+
+    /**
+     * {@code cib.gcp.cloud-build-endpoint-override} (env {@code CIB_GCP_CLOUD_BUILD_ENDPOINT_OVERRIDE}): send Cloud
+     * Build calls (image export) here instead of {@code cloudbuild.googleapis.com}; {@code http://127.0.0.1:PORT} for
+     * the local fake (no credentials then). Same rules as {@link #endpointOverride()}.
+     */
+    Optional<URI> cloudBuildEndpointOverride();
+
+    /**
+     * {@code cib.gcp.export.*}: exporting published images to Cloud Storage through Cloud Build, as gcloud does. As
+     * for gcloud, the project's Cloud Build service account needs Compute Admin, Service Account User and Service
+     * Account Token Creator, and write access to the bucket; the worker's identity needs Cloud Build Editor.
+     */
+    Export export();
+
+    interface Export {
+
+        /** {@code cib.gcp.export.bucket} (env {@code CIB_GCP_EXPORT_BUCKET}): exports go to gs://BUCKET/NAME.tar.gz. */
+        Optional<String> bucket();
+
+        /** {@code cib.gcp.export.zone}: where the export's temporary worker VM runs. */
+        @WithDefault("us-central1-a")
+        String zone();
+
+        /** {@code cib.gcp.export.budget}: how long one export may take (build timeout and wait), e.g. {@code 3h}. */
+        @WithDefault("3h")
+        Duration budget();
+
+        /** {@code cib.gcp.export.poll-initial}: first poll of a running export; polls back off by 1.5. */
+        @WithDefault("10s")
+        Duration pollInitial();
+
+        /** {@code cib.gcp.export.poll-max}: longest pause between two polls of a running export. */
+        @WithDefault("2m")
+        Duration pollMax();
+    }
 }

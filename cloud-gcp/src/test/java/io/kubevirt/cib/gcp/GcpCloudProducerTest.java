@@ -30,17 +30,30 @@ class GcpCloudProducerTest {
         assertThat(defaults.operationTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(defaults.callTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(defaults.externalIp()).isTrue();
+        assertThat(defaults.cloudBuildEndpointOverride()).isEmpty();
+        assertThat(defaults.export().bucket()).isEmpty();
+        assertThat(defaults.export().zone()).isEqualTo("us-central1-a");
+        assertThat(defaults.export().budget()).isEqualTo(Duration.ofHours(3));
 
         GcpConfig set = mapping(Map.of("cib.gcp.project", "my-project",
                 "cib.gcp.endpoint-override", "http://127.0.0.1:8085",
                 "cib.gcp.operation-timeout", "90s",
                 "cib.gcp.call-timeout", "30s",
-                "cib.gcp.external-ip", "false"));
+                "cib.gcp.external-ip", "false",
+                "cib.gcp.cloud-build-endpoint-override", "http://127.0.0.1:8086",
+                "cib.gcp.export.bucket", "kubevirt-images",
+                "cib.gcp.export.budget", "6h"));
         assertThat(set.project()).hasValue("my-project");
         assertThat(set.endpointOverride()).hasValueSatisfying(uri -> assertThat(uri.getPort()).isEqualTo(8085));
         assertThat(set.operationTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(set.callTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(set.externalIp()).isFalse();
+        assertThat(set.cloudBuildEndpointOverride()).hasValueSatisfying(u -> assertThat(u.getPort()).isEqualTo(8086));
+        assertThat(set.export().bucket()).hasValue("kubevirt-images");
+        assertThat(set.export().budget()).isEqualTo(Duration.ofHours(6));
+        GceImageExports.Settings settings = GcpPortsProducer.exportSettings(set);
+        assertThat(settings.budget()).isEqualTo(Duration.ofHours(6));
+        assertThat(settings.endpoint()).isEqualTo(set.cloudBuildEndpointOverride());
     }
 
     @Test

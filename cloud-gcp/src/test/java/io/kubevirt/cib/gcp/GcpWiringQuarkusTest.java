@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubevirt.cib.common.cloud.CloudException;
+import io.kubevirt.cib.common.cloud.CloudResource;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
+import io.kubevirt.cib.common.cloud.ImageDeprecation;
+import io.kubevirt.cib.common.cloud.ImageExports;
+import io.kubevirt.cib.common.cloud.ImageFamilies;
+import io.kubevirt.cib.common.cloud.LaunchPermissions;
+import io.kubevirt.cib.common.cloud.Locations;
+import io.kubevirt.cib.common.cloud.TaggedResources;
 import io.kubevirt.cib.common.cloud.InstanceFleet;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -44,6 +51,36 @@ class GcpWiringQuarkusTest {
     ImageCatalog catalog;
 
     @Inject
+    @Identifier(GcpCloudProducer.GCP)
+    Locations locations;
+
+    @Inject
+    @Identifier(GcpCloudProducer.GCP)
+    TaggedResources tagged;
+
+    @Inject
+    @Identifier(GcpCloudProducer.GCP)
+    ImageDeprecation deprecation;
+
+    @Inject
+    @Identifier(GcpCloudProducer.GCP)
+    LaunchPermissions permissions;
+
+    @Inject
+    @Identifier(GcpCloudProducer.GCP)
+    ImageExports exports;
+
+    @Inject
+    @Identifier(GcpCloudProducer.GCP)
+    ImageFamilies families;
+
+    @Inject
+    Instance<LaunchPermissions> defaultPermissions;
+
+    @Inject
+    Instance<TaggedResources> defaultTagged;
+
+    @Inject
     Instance<ImageCatalog> defaultCatalog;
 
     @Inject
@@ -62,5 +99,23 @@ class GcpWiringQuarkusTest {
     void noUnqualifiedPortsComeFromThisModule() {
         assertThat(defaultCatalog.isResolvable()).isFalse();
         assertThat(defaultFleet.isResolvable()).isFalse();
+        assertThat(defaultPermissions.isResolvable()).isFalse();
+        assertThat(defaultTagged.isResolvable()).isFalse();
+    }
+
+    @Test
+    void theSweepAndPublishingPortsAreQualifiedBeansThatFailOnlyWhenUsed() {
+        assertThat(locations).isNotNull();
+        assertThat(deprecation).isNotNull();
+        assertThatThrownBy(() -> locations.locations()).isInstanceOf(CloudException.class)
+                .hasMessageContaining("cib.gcp.project");
+        assertThatThrownBy(() -> tagged.findTagged("us-central1-b", CloudResource.Kind.INSTANCE, "cib-build-id"))
+                .isInstanceOf(CloudException.class).hasMessageContaining("cib.gcp.project");
+        assertThatThrownBy(() -> permissions.isPublic("global", "img")).isInstanceOf(CloudException.class)
+                .hasMessageContaining("cib.gcp.project");
+        assertThatThrownBy(() -> exports.destinationFor("img")).isInstanceOf(CloudException.class)
+                .hasMessageContaining("cib.gcp.export.bucket");
+        assertThatThrownBy(() -> families.resolve("kubevirt")).isInstanceOf(CloudException.class)
+                .hasMessageContaining("cib.gcp.project");
     }
 }

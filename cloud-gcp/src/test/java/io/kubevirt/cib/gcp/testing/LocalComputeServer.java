@@ -2,6 +2,11 @@ package io.kubevirt.cib.gcp.testing;
 
 import com.google.cloud.compute.v1.AccessConfig;
 import com.google.cloud.compute.v1.AttachedDisk;
+import com.google.cloud.compute.v1.Binding;
+import com.google.cloud.compute.v1.DeprecationStatus;
+import com.google.cloud.compute.v1.Disk;
+import com.google.cloud.compute.v1.DiskList;
+import com.google.cloud.compute.v1.GlobalSetPolicyRequest;
 import com.google.cloud.compute.v1.Errors;
 import com.google.cloud.compute.v1.GlobalSetLabelsRequest;
 import com.google.cloud.compute.v1.GuestAttributes;
@@ -15,7 +20,10 @@ import com.google.cloud.compute.v1.Items;
 import com.google.cloud.compute.v1.Metadata;
 import com.google.cloud.compute.v1.NetworkInterface;
 import com.google.cloud.compute.v1.Operation;
+import com.google.cloud.compute.v1.Policy;
 import com.google.cloud.compute.v1.SerialPortOutput;
+import com.google.cloud.compute.v1.Zone;
+import com.google.cloud.compute.v1.ZoneList;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -73,6 +81,12 @@ import java.util.regex.Pattern;
  * and paging ({@code maxResults}/{@code pageToken}); guest attributes only exist on instances whose metadata has
  * {@code enable-guest-attributes=TRUE}, and reading an empty path is 404.
  *
+ * <p>Also: zones.list ({@link #setZones}), zonal disks (list, get, delete; {@link #seedDisk}), images.insert from
+ * another image with a family, images.getFromFamily (newest READY image of the family that is not deprecated),
+ * images.deprecate (state ACTIVE or an empty body clears it), the image IAM policy (getIamPolicy, setIamPolicy with
+ * etag check; {@code allUsers} refused as on GCE), and Cloud Build's paths ({@link LocalCloudBuild}).
+ * {@link #imageCalls} records the image mutations in order.
+ *
  * <p>Operations finish at once (DONE in the response) unless {@link #setOperationDelay} is set: then they are RUNNING
  * (the instance PROVISIONING/STOPPING) until the delay has passed, and clients poll
  * {@code GET .../operations/{name}} (or {@code POST .../wait}). Faults: {@link #failNextRequests} (HTTP errors such
@@ -104,6 +118,16 @@ public final class LocalComputeServer implements AutoCloseable {
     private static final Pattern IMAGES = route("global/images");
     private static final Pattern IMAGE = route("global/images/([^/]+)");
     private static final Pattern IMAGE_SET_LABELS = route("global/images/([^/]+)/setLabels");
+    private static final Pattern IMAGE_DEPRECATE = route("global/images/([^/]+)/deprecate");
+    private static final Pattern IMAGE_GET_IAM = route("global/images/([^/]+)/getIamPolicy");
+    private static final Pattern IMAGE_SET_IAM = route("global/images/([^/]+)/setIamPolicy");
+    private static final Pattern IMAGE_FAMILY = route("global/images/family/([^/]+)");
+    private static final Pattern ZONES = route("zones");
+    private static final Pattern DISKS = route("zones/([^/]+)/disks");
+    private static final Pattern DISK = route("zones/([^/]+)/disks/([^/]+)");
+    /** The zones every project has here unless {@link #setZones} says otherwise. */
+    public static final List<String> DEFAULT_ZONES = List.of("europe-west4-a", "europe-west4-b", "us-central1-a",
+            "us-central1-b", "us-central1-c");
     private static final Pattern GLOBAL_OPERATION = route("global/operations/([^/]+)");
     private static final Pattern GLOBAL_OPERATION_WAIT = route("global/operations/([^/]+)/wait");
     private static final Pattern INSTANCES = route("zones/([^/]+)/instances");
@@ -215,6 +239,11 @@ public final class LocalComputeServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Object lock = new Object();
     private final Map<String, Image.Builder> images = new LinkedHashMap<>();
+    private final Map<String, Policy> imagePolicies = new HashMap<>();
+    private final Map<String, Disk.Builder> disks = new LinkedHashMap<>();
+    private final List<String> imageCalls = new ArrayList<>();
+    private final LocalCloudBuild cloudBuild = new LocalCloudBuild(lock, this::imageExists);
+    private List<String> zones = DEFAULT_ZONES;
     private final Map<String, VmRecord> instances = new LinkedHashMap<>();
     private final Map<String, Op> operations = new LinkedHashMap<>();
     private final Map<String, String> requestIds = new HashMap<>();
@@ -373,6 +402,68 @@ public final class LocalComputeServer implements AutoCloseable {
         }
     }
 
+    /** An unattached disk in {@code zone} with these (label-encoded) labels, as a killed launch may leave one. */
+    public Disk seedDisk(String project, String zone, String name, Map<String, String> labels) {
+        synchronized (lock) {
+            checkZone(zone);
+            checkLabels(labels);
+            String key = instanceKey(project, zone, name);
+            if (disks.containsKey(key)) {
+                throw new IllegalStateException("disk exists: " + name);
+            }
+            Disk.Builder disk = Disk.newBuilder()
+                    .setKind("compute#disk")
+                    .setId(newId())
+                    .setName(name)
+                    .setZone(API + "projects/" + project + "/zones/" + zone)
+                    .setSizeGb(10)
+                    .setStatus("READY")
+                    .setCreationTimestamp(now())
+                    .setSelfLink(API + "projects/" + project + "/zones/" + zone + "/disks/" + name)
+                    .putAllLabels(labels)
+                    .setLabelFingerprint(fingerprint(labels));
+            disks.put(key, disk);
+            return disk.build();
+        }
+    }
+
+    public Optional<Disk> disk(String project, String zone, String name) {
+        synchronized (lock) {
+            settle();
+            return Optional.ofNullable(disks.get(instanceKey(project, zone, name))).map(Disk.Builder::build);
+        }
+    }
+
+    /** The zones zones.list reports for every project (default {@link #DEFAULT_ZONES}). */
+    public void setZones(List<String> names) {
+        synchronized (lock) {
+            names.forEach(LocalComputeServer::checkZone);
+            zones = List.copyOf(names);
+        }
+    }
+
+    /** The image's IAM policy as GCE holds it (empty bindings if never set). */
+    public Policy imagePolicy(String project, String name) {
+        synchronized (lock) {
+            return policy(project, name);
+        }
+    }
+
+    /**
+     * The image calls that change what an image is or who may use it, in order: {@code insert NAME},
+     * {@code deprecate NAME STATE}, {@code setIamPolicy NAME}, {@code delete NAME} (requests that GCE accepted).
+     */
+    public List<String> imageCalls() {
+        synchronized (lock) {
+            return List.copyOf(imageCalls);
+        }
+    }
+
+    /** The Cloud Build part of this server ({@code /v1/projects/{p}/builds}, {@code /v1/operations/...}). */
+    public LocalCloudBuild cloudBuild() {
+        return cloudBuild;
+    }
+
     public Optional<Image> image(String project, String name) {
         synchronized (lock) {
             settle();
@@ -496,6 +587,11 @@ public final class LocalComputeServer implements AutoCloseable {
     public void reset() {
         synchronized (lock) {
             images.clear();
+            imagePolicies.clear();
+            disks.clear();
+            imageCalls.clear();
+            zones = DEFAULT_ZONES;
+            cloudBuild.reset();
             instances.clear();
             operations.clear();
             requestIds.clear();
@@ -540,6 +636,9 @@ public final class LocalComputeServer implements AutoCloseable {
             } catch (ApiError e) {
                 status = e.status;
                 json = errorJson(e.status, e.reason, e.getMessage());
+            } catch (LocalCloudBuild.Refused e) {
+                status = e.status;
+                json = errorJson(e.status, e.status == 404 ? "notFound" : "badRequest", e.getMessage());
             } catch (RuntimeException e) {
                 status = 500;
                 json = errorJson(500, "internalError", "LocalComputeServer: " + e);
@@ -582,6 +681,41 @@ public final class LocalComputeServer implements AutoCloseable {
             }
             if ((m = IMAGE_SET_LABELS.matcher(path)).matches() && method.equals("POST")) {
                 return setImageLabels(m.group(1), m.group(2), request);
+            }
+            if ((m = IMAGES.matcher(path)).matches() && method.equals("POST")) {
+                return insertImage(m.group(1), request);
+            }
+            if ((m = IMAGE_FAMILY.matcher(path)).matches() && method.equals("GET")) {
+                return print(fromFamily(m.group(1), m.group(2)));
+            }
+            if ((m = IMAGE_DEPRECATE.matcher(path)).matches() && method.equals("POST")) {
+                return deprecateImage(m.group(1), m.group(2), request);
+            }
+            if ((m = IMAGE_GET_IAM.matcher(path)).matches() && method.equals("GET")) {
+                imageOr404(m.group(1), m.group(2));
+                return print(policy(m.group(1), m.group(2)));
+            }
+            if ((m = IMAGE_SET_IAM.matcher(path)).matches() && method.equals("POST")) {
+                return setImagePolicy(m.group(1), m.group(2), request);
+            }
+            if ((m = ZONES.matcher(path)).matches() && method.equals("GET")) {
+                return listZones(m.group(1), request);
+            }
+            if ((m = DISKS.matcher(path)).matches() && method.equals("GET")) {
+                checkZone(m.group(2));
+                return listDisks(m.group(1), m.group(2), request);
+            }
+            if ((m = DISK.matcher(path)).matches()) {
+                checkZone(m.group(2));
+                if (method.equals("GET")) {
+                    return print(diskOr404(m.group(1), m.group(2), m.group(3)).build());
+                }
+                if (method.equals("DELETE")) {
+                    return deleteDisk(m.group(1), m.group(2), m.group(3));
+                }
+            }
+            if (path.startsWith(LocalCloudBuild.PREFIX)) {
+                return cloudBuild.dispatch(method, path, request.query(), request.body());
             }
             if ((m = GLOBAL_OPERATION.matcher(path)).matches() && method.equals("GET")) {
                 return print(operation(m.group(1), "global", m.group(2)).operation.build());
@@ -672,8 +806,12 @@ public final class LocalComputeServer implements AutoCloseable {
         Image.Builder image = imageOr404(project, name);
         String previous = image.getStatus();
         image.setStatus("DELETING");
+        imageCalls.add("delete " + name);
         Op op = newOperation(project, "global", "delete", image.getSelfLink(), image.getId(),
-                () -> images.remove(project + "/" + name),
+                () -> {
+                    images.remove(project + "/" + name);
+                    imagePolicies.remove(project + "/" + name);
+                },
                 () -> image.setStatus(previous));
         return print(op.operation.build());
     }
@@ -700,6 +838,199 @@ public final class LocalComputeServer implements AutoCloseable {
             throw notFound("projects/" + project + "/global/images/" + name);
         }
         return image;
+    }
+
+    /**
+     * images.insert from another image ({@code sourceImage}): the new image is READY when its operation is DONE.
+     * {@code deprecated} is output only on GCE, so a body carrying it is refused here as the strict parser refuses
+     * unknown fields; the image starts ACTIVE.
+     */
+    private String insertImage(String project, RecordedRequest request) {
+        Optional<String> requestId = request.param("requestId");
+        if (requestId.isPresent()) {
+            checkRequestId(requestId.get());
+            String earlier = requestIds.get(project + "|" + requestId.get());
+            if (earlier != null && operations.containsKey(earlier)) {
+                return print(operations.get(earlier).operation.build());
+            }
+        }
+        Image.Builder image = Image.newBuilder();
+        parse(request.body(), image);
+        if (image.hasDeprecated()) {
+            throw invalid("resource.deprecated", "", "Output only field; it cannot be set on insert");
+        }
+        String name = image.getName();
+        if (!NAME.matcher(name).matches()) {
+            throw invalid("resource.name", name, "Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'");
+        }
+        if (images.containsKey(project + "/" + name)) {
+            throw new ApiError(409, "alreadyExists",
+                    "The resource 'projects/" + project + "/global/images/" + name + "' already exists");
+        }
+        if (!image.hasSourceImage()) {
+            throw invalid("resource.sourceImage", "", "LocalComputeServer creates images from images only");
+        }
+        Matcher source = Pattern.compile("(?:.*/)?projects/([^/]+)/global/images/([^/]+)$|^global/images/([^/]+)$")
+                .matcher(image.getSourceImage());
+        if (!source.matches()) {
+            throw invalid("resource.sourceImage", image.getSourceImage(), "Not an image URL");
+        }
+        String sourceProject = source.group(1) != null ? source.group(1) : project;
+        String sourceName = source.group(2) != null ? source.group(2) : source.group(3);
+        Image.Builder from = imageOr404(sourceProject, sourceName);
+        checkLabels(image.getLabelsMap());
+        image.setKind("compute#image")
+                .setId(newId())
+                .setStatus(operationDelay.isZero() ? "READY" : "PENDING")
+                .setCreationTimestamp(now())
+                .setSelfLink(API + "projects/" + project + "/global/images/" + name)
+                .setSourceImage(from.getSelfLink())
+                .setSourceImageId(Long.toString(from.getId()))
+                .setSourceType("RAW")
+                .setDiskSizeGb(from.getDiskSizeGb())
+                .setArchiveSizeBytes(from.getArchiveSizeBytes())
+                .addStorageLocations("us")
+                .setLabelFingerprint(fingerprint(image.getLabelsMap()));
+        images.put(project + "/" + name, image);
+        imageCalls.add("insert " + name);
+        Op op = newOperation(project, "global", "insert", image.getSelfLink(), image.getId(),
+                () -> image.setStatus("READY"),
+                () -> images.remove(project + "/" + name));
+        requestId.ifPresent(id -> requestIds.put(project + "|" + id, op.key));
+        return print(op.operation.build());
+    }
+
+    /** images.getFromFamily: the newest READY image of the family that is not deprecated; 404 if none. */
+    private Image fromFamily(String project, String family) {
+        Image newest = null;
+        for (Map.Entry<String, Image.Builder> e : images.entrySet()) {
+            Image.Builder image = e.getValue();
+            boolean active = !image.hasDeprecated() || image.getDeprecated().getState().equals("ACTIVE");
+            if (e.getKey().startsWith(project + "/") && family.equals(image.getFamily()) && active
+                    && "READY".equals(image.getStatus())) {
+                // Insertion order is creation order here, so the last match is the newest.
+                newest = image.build();
+            }
+        }
+        if (newest == null) {
+            throw notFound("projects/" + project + "/global/images/family/" + family);
+        }
+        return newest;
+    }
+
+    /** images.deprecate: sets the status; state ACTIVE or an empty body clears it (GCE: "clears the status"). */
+    private String deprecateImage(String project, String name, RecordedRequest request) {
+        Image.Builder image = imageOr404(project, name);
+        DeprecationStatus.Builder body = DeprecationStatus.newBuilder();
+        parse(request.body(), body);
+        String state = body.hasState() ? body.getState() : "ACTIVE";
+        if (!List.of("ACTIVE", "DEPRECATED", "OBSOLETE", "DELETED").contains(state)) {
+            throw invalid("deprecationStatus.state", state, "Must be ACTIVE, DEPRECATED, OBSOLETE or DELETED");
+        }
+        imageCalls.add("deprecate " + name + " " + state);
+        DeprecationStatus status = body.build();
+        Op op = newOperation(project, "global", "deprecate", image.getSelfLink(), image.getId(),
+                () -> {
+                    if (state.equals("ACTIVE")) {
+                        image.clearDeprecated();
+                    } else {
+                        image.setDeprecated(status);
+                    }
+                },
+                () -> { });
+        return print(op.operation.build());
+    }
+
+    private Policy policy(String project, String name) {
+        return imagePolicies.getOrDefault(project + "/" + name,
+                Policy.newBuilder().setEtag("BwYAAAAAAAA=").setVersion(1).build());
+    }
+
+    /**
+     * images.setIamPolicy (synchronous, no operation): the body's {@code policy.etag} must be the current one (412
+     * otherwise, as when someone changed the policy since it was read); {@code allUsers} is refused as GCE refuses it
+     * for images.
+     */
+    private String setImagePolicy(String project, String name, RecordedRequest request) {
+        imageOr404(project, name);
+        GlobalSetPolicyRequest.Builder body = GlobalSetPolicyRequest.newBuilder();
+        parse(request.body(), body);
+        Policy current = policy(project, name);
+        if (body.getPolicy().hasEtag() && !body.getPolicy().getEtag().equals(current.getEtag())) {
+            throw new ApiError(412, "conditionNotMet", "There were concurrent policy changes. Please retry the whole "
+                    + "read-modify-write with exponential backoff.");
+        }
+        for (Binding binding : body.getPolicy().getBindingsList()) {
+            if (binding.getMembersList().contains("allUsers")) {
+                throw new ApiError(400, "invalid", "Invalid value for field 'resource.policy': allUsers is not "
+                        + "supported for images; use allAuthenticatedUsers");
+            }
+        }
+        Policy updated = body.getPolicy().toBuilder()
+                .setEtag(fingerprint(Map.of("policy", body.getPolicy().getBindingsList().toString())))
+                .setVersion(1)
+                .build();
+        imagePolicies.put(project + "/" + name, updated);
+        imageCalls.add("setIamPolicy " + name);
+        return print(updated);
+    }
+
+    private boolean imageExists(String project, String name) {
+        synchronized (lock) {
+            Image.Builder image = images.get(project + "/" + name);
+            return image != null && "READY".equals(image.getStatus());
+        }
+    }
+
+    // ---- zones and disks ------------------------------------------------------------------------------------------
+
+    private String listZones(String project, RecordedRequest request) {
+        List<Zone> all = new ArrayList<>();
+        for (String zone : zones) {
+            all.add(Zone.newBuilder().setKind("compute#zone").setName(zone).setStatus("UP")
+                    .setRegion(API + "projects/" + project + "/regions/" + zone.substring(0, zone.lastIndexOf('-')))
+                    .setSelfLink(API + "projects/" + project + "/zones/" + zone).build());
+        }
+        Page<Zone> page = page(all, request);
+        ZoneList.Builder list = ZoneList.newBuilder().setKind("compute#zoneList")
+                .setSelfLink(API + "projects/" + project + "/zones").addAllItems(page.items);
+        page.next.ifPresent(list::setNextPageToken);
+        return print(list.build());
+    }
+
+    private String listDisks(String project, String zone, RecordedRequest request) {
+        List<Filter> filter = Filter.parse(request.param("filter").orElse(""));
+        List<Disk> matching = new ArrayList<>();
+        disks.forEach((key, disk) -> {
+            if (key.startsWith(project + "/" + zone + "/") && Filter.matches(filter, disk.getName(),
+                    disk.getStatus(), disk.getLabelsMap())) {
+                matching.add(disk.build());
+            }
+        });
+        Page<Disk> page = page(matching, request);
+        DiskList.Builder list = DiskList.newBuilder().setKind("compute#diskList")
+                .setSelfLink(API + "projects/" + project + "/zones/" + zone + "/disks").addAllItems(page.items);
+        page.next.ifPresent(list::setNextPageToken);
+        return print(list.build());
+    }
+
+    private String deleteDisk(String project, String zone, String name) {
+        String key = instanceKey(project, zone, name);
+        Disk.Builder disk = diskOr404(project, zone, name);
+        String previous = disk.getStatus();
+        disk.setStatus("DELETING");
+        Op op = newOperation(project, "zones/" + zone, "delete", disk.getSelfLink(), disk.getId(),
+                () -> disks.remove(key),
+                () -> disk.setStatus(previous));
+        return print(op.operation.build());
+    }
+
+    private Disk.Builder diskOr404(String project, String zone, String name) {
+        Disk.Builder disk = disks.get(instanceKey(project, zone, name));
+        if (disk == null) {
+            throw notFound("projects/" + project + "/zones/" + zone + "/disks/" + name);
+        }
+        return disk;
     }
 
     // ---- instances ------------------------------------------------------------------------------------------------

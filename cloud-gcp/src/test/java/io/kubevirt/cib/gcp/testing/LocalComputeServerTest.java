@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -214,6 +215,82 @@ class LocalComputeServerTest {
         assertThat(limited.body()).contains("rateLimitExceeded");
         assertThat(send("GET", P + "/global/images/img", null).statusCode()).isEqualTo(429);
         assertThat(send("GET", P + "/global/images/img", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void imagePoliciesRefuseAllUsersAndAStaleEtag() throws Exception {
+        JsonObject policy = ok("GET", P + "/global/images/img/getIamPolicy", null);
+        String etag = policy.get("etag").getAsString();
+        String allUsers = "{\"policy\":{\"etag\":\"" + etag + "\",\"bindings\":[{\"role\":"
+                + "\"roles/compute.imageUser\",\"members\":[\"allUsers\"]}]}}";
+        assertThat(send("POST", P + "/global/images/img/setIamPolicy", allUsers).statusCode()).isEqualTo(400);
+
+        JsonObject set = ok("POST", P + "/global/images/img/setIamPolicy", allUsers.replace("allUsers",
+                "allAuthenticatedUsers"));
+        assertThat(set.getAsJsonArray("bindings").get(0).getAsJsonObject().getAsJsonArray("members").get(0)
+                .getAsString()).isEqualTo("allAuthenticatedUsers");
+        assertThat(send("POST", P + "/global/images/img/setIamPolicy", allUsers.replace("allUsers",
+                "allAuthenticatedUsers")).statusCode()).as("the etag read before the change is stale").isEqualTo(412);
+    }
+
+    @Test
+    void aFamilyResolvesToItsNewestImageThatIsNotDeprecated() throws Exception {
+        ok("POST", P + "/global/images", "{\"name\":\"v1\",\"family\":\"fam\",\"sourceImage\":\"global/images/img\"}");
+        ok("POST", P + "/global/images", "{\"name\":\"v2\",\"family\":\"fam\",\"sourceImage\":"
+                + "\"projects/p/global/images/img\"}");
+        assertThat(ok("GET", P + "/global/images/family/fam", null).get("name").getAsString()).isEqualTo("v2");
+
+        ok("POST", P + "/global/images/v2/deprecate", "{\"state\":\"DEPRECATED\"}");
+        assertThat(ok("GET", P + "/global/images/family/fam", null).get("name").getAsString()).isEqualTo("v1");
+        assertThat(ok("GET", P + "/global/images/v2", null).getAsJsonObject("deprecated").get("state")
+                .getAsString()).isEqualTo("DEPRECATED");
+
+        ok("POST", P + "/global/images/v2/deprecate", "{}");
+        assertThat(ok("GET", P + "/global/images/family/fam", null).get("name").getAsString()).isEqualTo("v2");
+        assertThat(send("GET", P + "/global/images/family/other", null).statusCode()).isEqualTo(404);
+        assertThat(send("POST", P + "/global/images", "{\"name\":\"v3\",\"sourceImage\":\"global/images/img\","
+                + "\"deprecated\":{\"state\":\"DEPRECATED\"}}").statusCode())
+                .as("deprecated is output only on insert").isEqualTo(400);
+        assertThat(server.imageCalls()).containsExactly("insert v1", "insert v2", "deprecate v2 DEPRECATED",
+                "deprecate v2 ACTIVE");
+    }
+
+    @Test
+    void zonesAndDisksAreListedPagedAndDeleted() throws Exception {
+        server.setZones(List.of("us-central1-b", "europe-west4-a"));
+        JsonObject zones = ok("GET", P + "/zones?maxResults=1", null);
+        assertThat(zones.get("kind").getAsString()).isEqualTo("compute#zoneList");
+        assertThat(zones.getAsJsonArray("items")).hasSize(1);
+        assertThat(zones.get("nextPageToken").getAsString()).isEqualTo("1");
+
+        server.seedDisk("p", "us-central1-b", "d-1", Map.of("cib-phase", "build"));
+        server.seedDisk("p", "us-central1-b", "d-2", Map.of());
+        JsonObject disks = ok("GET", ZONE + "/disks?filter=" + enc("labels.cib-phase:*"), null);
+        assertThat(disks.getAsJsonArray("items")).hasSize(1);
+        assertThat(disks.getAsJsonArray("items").get(0).getAsJsonObject().get("name").getAsString()).isEqualTo("d-1");
+
+        assertThat(ok("DELETE", ZONE + "/disks/d-1", null).get("status").getAsString()).isEqualTo("DONE");
+        assertThat(send("DELETE", ZONE + "/disks/d-1", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void cloudBuildAnswersOperationsAndListsByTag() throws Exception {
+        String build = "{\"steps\":[{\"name\":\"gcr.io/compute-image-tools/gce_vm_image_export:release\","
+                + "\"args\":[\"-source_image=projects/p/global/images/img\","
+                + "\"-destination_uri=gs://b/img.tar.gz\"]}],\"tags\":[\"t-1\"]}";
+        JsonObject op = ok("POST", "/v1/projects/p/builds", build);
+        assertThat(op.get("name").getAsString()).startsWith("operations/build/p/");
+        assertThat(op.getAsJsonObject("metadata").get("@type").getAsString())
+                .isEqualTo("type.googleapis.com/google.devtools.cloudbuild.v1.BuildOperationMetadata");
+        JsonObject polled = ok("GET", "/v1/" + op.get("name").getAsString(), null);
+        assertThat(polled.get("done").getAsBoolean()).isTrue();
+        assertThat(polled.getAsJsonObject("response").get("status").getAsString()).isEqualTo("SUCCESS");
+
+        assertThat(ok("GET", "/v1/projects/p/builds?filter=" + enc("tags=\"t-1\""), null).getAsJsonArray("builds"))
+                .hasSize(1);
+        assertThat(ok("GET", "/v1/projects/p/builds?filter=" + enc("tags=\"t-2\""), null).has("builds")).isFalse();
+        assertThat(server.cloudBuild().exportedObjects()).containsEntry("gs://b/img.tar.gz",
+                "projects/p/global/images/img");
     }
 
     private static String instanceJson(String name) {

@@ -155,6 +155,11 @@ public class InMemoryCloud implements ImageCatalog, InstanceFleet, CloudFixture 
         return id;
     }
 
+    /** An image exactly as given (its id chosen by the caller), e.g. a GCP image whose id is its name. */
+    public void putImage(CloudImage image) {
+        images.put(image.id(), image);
+    }
+
     /** Every port call in order, for tests that assert what was (not) called. */
     public List<String> calls() {
         return List.copyOf(calls);

@@ -24,6 +24,11 @@ class InMemoryLeftoversContractTest extends SweepPortsContract {
     }
 
     @Override
+    protected ImageDeprecation deprecation() {
+        return fake;
+    }
+
+    @Override
     protected SweepFixture fixture() {
         return fake;
     }

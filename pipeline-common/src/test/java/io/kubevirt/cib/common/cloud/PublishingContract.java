@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** One contract for the publishing ports, run against the in-memory fake and the AWS adapters on moto. */
@@ -58,13 +59,23 @@ public abstract class PublishingContract {
         assertThat(copies().findCopy(sourceRegion(), tags, name)).isEmpty();
     }
 
-    @Test
-    void makingAnImagePublicTwiceIsFine() {
-        String image = fixture().seedImage(sourceRegion(), "pub-" + UUID.randomUUID(), Map.of());
-        assertThat(permissions().isPublic(sourceRegion(), image)).isFalse();
-        permissions().makePublic(sourceRegion(), image);
-        permissions().makePublic(sourceRegion(), image);
-        assertThat(permissions().isPublic(sourceRegion(), image)).isTrue();
+    /** The launch-permission contract, on this publishing setup's permissions, images and source region. */
+    @Nested
+    class Permissions extends LaunchPermissionsContract {
+        @Override
+        protected LaunchPermissions permissions() {
+            return PublishingContract.this.permissions();
+        }
+
+        @Override
+        protected CloudFixture fixture() {
+            return PublishingContract.this.fixture();
+        }
+
+        @Override
+        protected String location() {
+            return sourceRegion();
+        }
     }
 
     @Test
