@@ -10,11 +10,19 @@ import java.util.Set;
 @ConfigMapping(prefix = "cib.publish")
 public interface PublishWorkerConfig {
 
+    /** The clouds this worker publishes on ({@code aws}, {@code gcp}); a release asking for another is told so. */
+    @WithDefault("aws,gcp")
+    Set<String> clouds();
+
     Aws aws();
 
-    /** Region named for GCP in release.published while this worker does not publish to GCP. */
+    /** The region GCP's image.published and release.published name (GCP images are global). */
     @WithDefault("us-central1")
     String gcpRegion();
+
+    /** The image family a GCP release image joins once it is public and exported. */
+    @WithDefault("kubevirt")
+    String gcpFamily();
 
     interface Aws {
         /** Where the verified images are (the build-worker's region). */

@@ -4,6 +4,8 @@ import io.kubevirt.cib.common.cloud.AccountSettings;
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.ImageCatalog;
 import io.kubevirt.cib.common.cloud.ImageCopies;
+import io.kubevirt.cib.common.cloud.ImageExports;
+import io.kubevirt.cib.common.cloud.ImageFamilies;
 import io.kubevirt.cib.common.cloud.LaunchPermissions;
 import io.kubevirt.cib.common.cloud.RegionDirectory;
 import io.kubevirt.cib.common.cloud.ResourceTags;
@@ -12,19 +14,21 @@ import io.kubevirt.cib.common.phase.Attempt;
 import io.kubevirt.cib.common.phase.Phase;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
 import io.kubevirt.cib.common.phase.Reasons;
-import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.BuildRequested;
+import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.EventType;
 import io.kubevirt.cib.events.ImagePublished;
 import io.kubevirt.cib.events.PipelineEvent;
 import io.kubevirt.cib.events.ReleasePublished;
 import io.kubevirt.cib.events.ReleaseTagged;
+import io.kubevirt.cib.publish.domain.VersionGate.Gate;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,17 +45,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * release.tagged in. When an image verified for the release exists: one image.published per region, each as soon as
- * that region is public, and one release.published. When none exists yet (the tag came first): a build.requested
- * carrying the release tag, whose passed verification {@link VerifiedReleaseCoordinator} publishes through
- * {@link #publish}. Either way one publication per release.
+ * release.tagged in. For each cloud of the release: when an image verified for it exists, that image is published
+ * (AWS: public and copied to every enabled region at once; GCP: a release image in the family, public, exported), one
+ * image.published per region as soon as that region is done, and one release.published over all clouds. When none
+ * exists yet (the tag came first): a build.requested carrying the release tag, whose passed verification
+ * {@link VerifiedReleaseCoordinator} publishes through {@link #publishVerified}. Either way one publication per
+ * release and cloud.
  *
  * <p>Only an image whose verified marker vouches for the release's KubeVirt version (and commit, when the tag names
- * one) is made public. Preflight runs before anything changes; then the source is made public and copied to every
- * target region at once, each region on its own (one failing region does not stop the others). Copies are found
- * again by tags or name, so a rerun or a redelivery after a crash completes only what is missing.
+ * one) is made public ({@link VersionGate}). AWS preflight runs before anything changes there; every region (and
+ * GCP) runs on its own, so one failing region does not stop the others. What was made is found again by tags or
+ * name, so a rerun or a redelivery after a crash completes only what is missing.
  */
 public final class PublishCoordinator implements Phase<ReleaseTagged> {
 
@@ -60,13 +67,29 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             LaunchPermissions permissions, AccountSettings account) {
     }
 
+    /** The GCP ports: images (labels), image IAM, Cloud Build export, the image family. cloud-gcp and fakes. */
+    public record GcpPorts(ImageCatalog images, LaunchPermissions permissions, ImageExports exports,
+            ImageFamilies families) {
+    }
+
+    /** Where GCP images live for the ports (images are global resources). */
+    static final String GCP_LOCATION = "global";
+
     private final AwsPorts aws;
+    private final Optional<GcpPorts> gcp;
     private final PublishSettings settings;
     private final Clock clock;
     private final BiConsumer<String, String> log;
 
     public PublishCoordinator(AwsPorts aws, PublishSettings settings, Clock clock, BiConsumer<String, String> log) {
+        this(aws, null, settings, clock, log);
+    }
+
+    /** @param gcp null: this worker publishes no GCP images (releases asking for GCP say so) */
+    public PublishCoordinator(AwsPorts aws, GcpPorts gcp, PublishSettings settings, Clock clock,
+            BiConsumer<String, String> log) {
         this.aws = aws;
+        this.gcp = Optional.ofNullable(gcp);
         this.settings = settings;
         this.clock = clock;
         this.log = log;
@@ -82,37 +105,42 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
                     + tag.map(ReleaseTag::kubevirtVersion).orElse("(unreadable tag)") + " but the event says "
                     + tagged.kubevirtVersion() + "; nothing published");
         }
-        if (!release.wants(Cloud.AWS)) {
-            return PhaseOutcome.Emit.of(summary(input, release, List.of(), otherClouds(release), null));
+        Map<Cloud, Gate> sources = new EnumMap<>(Cloud.class);
+        List<ReleasePublished.FailedRegion> failed = new ArrayList<>();
+        List<PhaseOutcome.Output> builds = new ArrayList<>();
+        List<String> plan = new ArrayList<>();
+        for (Cloud cloud : release.clouds()) {
+            Optional<String> disabled = disabled(cloud);
+            if (disabled.isPresent()) {
+                failed.add(new ReleasePublished.FailedRegion(cloud, region(cloud), disabled.get()));
+                continue;
+            }
+            Gate gate = VersionGate.newestVerified(images(cloud), location(cloud), release);
+            if (gate.source().isPresent()) {
+                sources.put(cloud, gate);
+            } else if (gate.blocking()) {
+                failed.add(new ReleasePublished.FailedRegion(cloud, region(cloud), Reasons.forEvent(gate.refusal())));
+            } else {
+                // The tag came first: ask for the build; its passed verification, carrying the tag, is published.
+                String buildId = release.buildIdFor(cloud);
+                plan.add(cloud.wireName() + ": " + gate.refusal().replace("; nothing published", ""));
+                plan.add(cloud.wireName() + ": " + (release.dryRun() ? "would request" : "requests") + " build "
+                        + buildId + " of KubeVirt " + release.kubevirtVersion() + " and publish it once verified");
+                builds.add(PhaseOutcome.Output.of(new BuildRequested(EventType.CURRENT_VERSION, buildId, cloud,
+                        release.kubevirtVersion(), null, null, cloud == Cloud.AWS ? settings.sourceRegion() : null,
+                        Optional.ofNullable(release.gitCommit()).orElse(release.releaseTag()), "publish-worker",
+                        release.releaseTag(), null, release.replayOf()), cloud.wireName()));
+            }
         }
-        Gate gate = newestVerified(release);
-        if (gate.source().isPresent()) {
-            return publish(input, release, gate, attempt);
+        if (release.dryRun() || !sources.isEmpty()) {
+            return publish(input, release, sources, failed, release.dryRun() ? List.of() : builds, plan, attempt);
         }
-        if (gate.blocking()) {
-            return refused(input, release, gate.refusal());
-        }
-        // The tag came first: ask for the build; its passed verification, carrying the tag, is published.
-        String buildId = release.buildIdFor(Cloud.AWS);
-        if (release.dryRun()) {
-            List<String> plan = new ArrayList<>();
-            plan.add("aws: " + gate.refusal().replace("; nothing published", ""));
-            plan.add("aws: would request build " + buildId + " of KubeVirt " + release.kubevirtVersion() + " in "
-                    + settings.sourceRegion() + " and publish it once verified");
-            otherClouds(release).forEach(f -> plan.add(f.cloud().wireName() + ": " + f.reason()));
-            return PhaseOutcome.Emit.of(summary(input, release, List.of(), List.of(),
-                    plan.stream().map(Reasons::forEvent).toList()));
-        }
-        log.accept(release.buildId(), "no image verified for " + release.releaseTag() + " yet; requesting build "
-                + buildId);
-        List<PhaseOutcome.Output> outputs = new ArrayList<>();
-        outputs.add(PhaseOutcome.Output.of(new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS,
-                release.kubevirtVersion(), null, null, settings.sourceRegion(),
-                Optional.ofNullable(release.gitCommit()).orElse(release.releaseTag()), "publish-worker",
-                release.releaseTag(), null, release.replayOf())));
-        List<ReleasePublished.FailedRegion> others = otherClouds(release);
-        if (!others.isEmpty()) {
-            outputs.add(PhaseOutcome.Output.of(summary(input, release, List.of(), others, null)));
+        builds.forEach(b -> log.accept(release.buildId(), "no image verified for " + release.releaseTag() + " on "
+                + ((BuildRequested) b.event()).cloud().wireName() + " yet; requesting build "
+                + ((BuildRequested) b.event()).buildId()));
+        List<PhaseOutcome.Output> outputs = new ArrayList<>(builds);
+        if (!failed.isEmpty()) {
+            outputs.add(PhaseOutcome.Output.of(summary(input, release, List.of(), failed, null)));
         }
         return new PhaseOutcome.Emit(outputs);
     }
@@ -121,76 +149,148 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
      * Publishes the image a passed verification of the release's own build vouched for: that exact image, no other.
      * Refused when its marker does not vouch for the release's version.
      */
-    public PhaseOutcome publishVerified(Envelope<?> input, Release release, String region, String imageId,
-            Attempt attempt) {
-        if (!region.equals(settings.sourceRegion())) {
-            return refused(input, release, "image " + imageId + " was verified in " + region + ", but this worker"
-                    + " publishes from " + settings.sourceRegion() + "; nothing published");
+    public PhaseOutcome publishVerified(Envelope<?> input, Release release, Cloud cloud, String region,
+            String imageId, Attempt attempt) {
+        Optional<String> disabled = disabled(cloud);
+        if (disabled.isPresent()) {
+            return refused(input, release, cloud, disabled.get());
         }
-        Optional<CloudImage> image = aws.images().getImage(region, imageId);
-        Optional<VerifiedMarker> marker = image.flatMap(i -> VerifiedMarker.read(i.tags()));
-        String why = image.isEmpty() ? "image " + imageId + " no longer exists in " + region
-                : marker.isEmpty() ? "image " + imageId + " carries no verified marker"
-                : !marker.get().kubevirtVersion().equals(release.kubevirtVersion())
-                        ? "image " + imageId + " was verified for KubeVirt " + marker.get().kubevirtVersion()
-                                + ", the release is " + release.kubevirtVersion()
-                : image.get().state() != CloudImage.State.AVAILABLE
-                        ? "image " + imageId + " is " + image.get().state().name().toLowerCase(Locale.ROOT)
-                : null;
-        if (why != null) {
-            return refused(input, release, "version gate: " + why + "; nothing published");
+        if (cloud == Cloud.AWS && !region.equals(settings.sourceRegion())) {
+            return refused(input, release, cloud, "image " + imageId + " was verified in " + region
+                    + ", but this worker publishes from " + settings.sourceRegion() + "; nothing published");
         }
-        return publish(input, release, new Gate(image, marker.get(), null, false), attempt);
+        Gate gate = VersionGate.exactly(images(cloud), location(cloud), imageId, release);
+        if (gate.source().isEmpty()) {
+            return refused(input, release, cloud, gate.refusal());
+        }
+        return publish(input, release, Map.of(cloud, gate), List.of(), List.of(), List.of(), attempt);
     }
 
-    private PhaseOutcome publish(Envelope<?> input, Release release, Gate gate, Attempt attempt) {
-        CloudImage source = gate.source().orElseThrow();
-        Preflight preflight = preflight();
-        if (release.dryRun()) {
-            return PhaseOutcome.Emit.of(plan(input, release, source, gate.marker(), preflight));
-        }
-        if (preflight.failure().isPresent()) {
-            return refused(input, release, "preflight: " + preflight.failure().get() + "; nothing changed");
-        }
-        log.accept(release.buildId(), "publishing " + source.id() + " (" + settings.sourceRegion() + ") as "
-                + release.releaseTag() + " to " + preflight.targets().size() + " regions");
-        Optional<Instant> deprecateAt = settings.deprecateAfter().map(d -> clock.instant().plus(d));
-        Map<String, String> tags = publishedTags(input, release, source);
-        Publication publication = new Publication(input, release, source, attempt);
+    /** A release that ends before anything is published on {@code cloud}: the one summary, naming why. */
+    public PhaseOutcome refused(Envelope<?> input, Release release, Cloud cloud, String reason) {
+        log.accept(release.buildId(), "refused: " + reason);
+        return PhaseOutcome.Emit.of(summary(input, release, List.of(),
+                List.of(new ReleasePublished.FailedRegion(cloud, region(cloud), Reasons.forEvent(reason))), null));
+    }
 
-        publication.done(publishSource(source, tags, deprecateAt));
-        copyToAll(publication, tags, deprecateAt, preflight.targets());
+    private PhaseOutcome refused(Envelope<?> input, Release release, String reason) {
+        log.accept(release.buildId(), "refused: " + reason);
+        return PhaseOutcome.Emit.of(summary(input, release, List.of(), release.clouds().stream()
+                .map(c -> new ReleasePublished.FailedRegion(c, region(c), Reasons.forEvent(reason))).toList(), null));
+    }
+
+    @Override
+    public PipelineEvent failure(Envelope<ReleaseTagged> input, Phase.Failure failure) {
+        return failure(input, Release.of(input.data()), failure);
+    }
+
+    /** The release's summary when the phase itself failed (see {@link Phase#failure}). */
+    public PipelineEvent failure(Envelope<?> input, Release release, Phase.Failure failure) {
+        String reason = Reasons.forEvent("publish-worker: " + failure.reason()
+                + (failure.retryable() ? " (retryable: tag the release again)" : ""));
+        return summary(input, release, List.of(), release.clouds().stream()
+                .map(c -> new ReleasePublished.FailedRegion(c, region(c), reason)).toList(), null);
+    }
+
+    // --- publishing ----------------------------------------------------------------------------------------------
+
+    private PhaseOutcome publish(Envelope<?> input, Release release, Map<Cloud, Gate> sources,
+            List<ReleasePublished.FailedRegion> failedBefore, List<PhaseOutcome.Output> builds, List<String> planned,
+            Attempt attempt) {
+        List<ReleasePublished.FailedRegion> failed = new ArrayList<>(failedBefore);
+        Map<String, Supplier<RegionResult>> tasks = new LinkedHashMap<>();
+        List<String> plan = new ArrayList<>(planned);
+        Optional<Instant> deprecateAt = settings.deprecateAfter().map(d -> clock.instant().plus(d));
+        Publication publication = new Publication(input, release, attempt);
+        Gate awsGate = sources.get(Cloud.AWS);
+        if (awsGate != null) {
+            CloudImage source = awsGate.source().orElseThrow();
+            Preflight preflight = preflight();
+            if (release.dryRun()) {
+                plan.addAll(awsPlan(release, source, awsGate.marker(), preflight));
+            } else if (preflight.failure().isPresent()) {
+                failed.add(new ReleasePublished.FailedRegion(Cloud.AWS, settings.sourceRegion(),
+                        Reasons.forEvent("preflight: " + preflight.failure().get() + "; nothing changed")));
+            } else {
+                log.accept(release.buildId(), "publishing " + source.id() + " (" + settings.sourceRegion() + ") as "
+                        + release.releaseTag() + " to " + preflight.targets().size() + " regions");
+                Map<String, String> tags = publishedTags(input, release, source);
+                publication.sources.put(Cloud.AWS, source.id());
+                tasks.put("aws/" + settings.sourceRegion(), () -> publishSource(source, tags, deprecateAt));
+                for (String region : preflight.targets()) {
+                    tasks.put("aws/" + region, () -> copyTo(release, source, region, tags, deprecateAt));
+                }
+            }
+        }
+        Gate gcpGate = sources.get(Cloud.GCP);
+        if (gcpGate != null) {
+            CloudImage source = gcpGate.source().orElseThrow();
+            if (release.dryRun()) {
+                plan.addAll(gcpPlan(release, source, gcpGate.marker()));
+            } else {
+                Map<String, String> tags = publishedTags(input, release, source);
+                publication.sources.put(Cloud.GCP, source.id());
+                tasks.put("gcp/" + settings.gcpRegion(), () -> publishOnGcp(release, source, tags));
+            }
+        }
+        if (release.dryRun()) {
+            return PhaseOutcome.Emit.of(summary(input, release, List.of(), failed,
+                    plan.stream().map(Reasons::forEvent).toList()));
+        }
+        Map<String, RegionResult> results = inParallel("publish-" + release.buildId(), List.copyOf(tasks.keySet()),
+                attempt, key -> {
+                    RegionResult result = tasks.get(key).get();
+                    publication.done(result);
+                    return result;
+                });
         if (attempt.cancelled()) {
-            // Copies made so far carry tags: the next owner of the input reuses them.
+            // What was made so far carries tags or derived names: the next owner of the input reuses it.
             return new PhaseOutcome.Abandon(attempt.cancelReason());
         }
-        List<PhaseOutcome.Output> outputs = new ArrayList<>();
+        // Regions whose task never ran or ended by an exception are reported as such.
+        tasks.keySet().stream().filter(k -> results.get(k) == null).forEach(k -> publication.done(new RegionResult(
+                Cloud.fromWireName(k.substring(0, k.indexOf('/'))), k.substring(k.indexOf('/') + 1), null,
+                "did not complete", null)));
+        List<PhaseOutcome.Output> outputs = new ArrayList<>(builds);
         List<ReleasePublished.PublishedImage> published = new ArrayList<>();
-        List<ReleasePublished.FailedRegion> failed = new ArrayList<>(otherClouds(release));
         for (RegionResult r : publication.results()) {
             if (r.imageId() != null) {
-                published.add(new ReleasePublished.PublishedImage(Cloud.AWS, r.region(), r.imageId(), null));
+                published.add(new ReleasePublished.PublishedImage(r.cloud(), r.region(), r.imageId(), r.exportUri()));
                 outputs.add(publication.output(r));
             } else {
-                failed.add(new ReleasePublished.FailedRegion(Cloud.AWS, r.region(), r.failure()));
+                failed.add(new ReleasePublished.FailedRegion(r.cloud(), r.region(), r.failure()));
             }
         }
         outputs.add(PhaseOutcome.Output.of(summary(input, release, published, failed, null)));
         return new PhaseOutcome.Emit(outputs);
     }
 
+    /**
+     * @param imageId null when the region failed
+     * @param exportUri GCP: where the image was exported
+     */
+    private record RegionResult(Cloud cloud, String region, String imageId, String failure, String exportUri) {
+
+        static RegionResult published(Cloud cloud, String region, String imageId) {
+            return new RegionResult(cloud, region, imageId, null, null);
+        }
+
+        static RegionResult failed(Cloud cloud, String region, RuntimeException e) {
+            return new RegionResult(cloud, region, null, Reasons.forEvent(String.valueOf(e.getMessage())), null);
+        }
+    }
+
     /** One release's regions as they finish: each published region's event leaves at once. */
     private final class Publication {
         private final Envelope<?> input;
         private final Release release;
-        private final CloudImage source;
         private final Attempt attempt;
         private final List<RegionResult> results = new ArrayList<>();
+        private final Map<Cloud, String> sources = new ConcurrentHashMap<>();
 
-        Publication(Envelope<?> input, Release release, CloudImage source, Attempt attempt) {
+        Publication(Envelope<?> input, Release release, Attempt attempt) {
             this.input = input;
             this.release = release;
-            this.source = source;
             this.attempt = attempt;
         }
 
@@ -202,103 +302,23 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         }
 
         synchronized List<RegionResult> results() {
-            return results.stream().sorted(Comparator.comparing((RegionResult r) -> !r.region()
-                    .equals(settings.sourceRegion())).thenComparing(RegionResult::region)).toList();
+            return results.stream().sorted(Comparator.comparing(RegionResult::cloud)
+                    .thenComparing(r -> !r.region().equals(settings.sourceRegion()))
+                    .thenComparing(RegionResult::region)).toList();
         }
 
         PhaseOutcome.Output output(RegionResult r) {
+            boolean onAws = r.cloud() == Cloud.AWS;
             return PhaseOutcome.Output.of(new ImagePublished(EventType.CURRENT_VERSION, release.buildId(),
-                    release.releaseTag(), Cloud.AWS, r.region(), null, r.imageId(), source.id(),
-                    settings.sourceRegion(), release.kubevirtVersion(), null, input.id(), release.replayOf()),
-                    r.region());
+                    release.releaseTag(), r.cloud(), r.region(), onAws ? null : settings.gcpProject().orElse(null),
+                    r.imageId(), sourceOf(r), onAws ? settings.sourceRegion() : r.region(), release.kubevirtVersion(),
+                    r.exportUri(), input.id(), release.replayOf()), onAws ? r.region() : "gcp/" + r.region());
         }
-    }
 
-    @Override
-    public PipelineEvent failure(Envelope<ReleaseTagged> input, Phase.Failure failure) {
-        return failure(input, Release.of(input.data()), failure);
-    }
-
-    /** The release's summary when the phase itself failed (see {@link Phase#failure}). */
-    public PipelineEvent failure(Envelope<?> input, Release release, Phase.Failure failure) {
-        return summary(input, release, List.of(), List.of(new ReleasePublished.FailedRegion(Cloud.AWS,
-                settings.sourceRegion(),
-                Reasons.forEvent("publish-worker: " + failure.reason()
-                        + (failure.retryable() ? " (retryable: tag the release again)" : "")))), null);
-    }
-
-    // --- version gate --------------------------------------------------------------------------------------------
-
-    /**
-     * @param blocking true when images of the version exist but disagree with the release (another version in the
-     *                 marker, another commit): a new build would not settle that, a person must look
-     */
-    private record Gate(Optional<CloudImage> source, VerifiedMarker marker, String refusal, boolean blocking) {
-    }
-
-    /** The newest available image whose verified marker vouches for this release, or why there is none. */
-    private Gate newestVerified(Release release) {
-        String version = release.kubevirtVersion();
-        String region = settings.sourceRegion();
-        List<String> disagreements = new ArrayList<>();
-        List<String> blocking = new ArrayList<>();
-        List<Map.Entry<CloudImage, VerifiedMarker>> vouched = new ArrayList<>();
-        for (CloudImage image : aws.images().findImages(region, Map.of(ResourceTags.VERIFIED_KUBEVIRT_VERSION,
-                version))) {
-            Optional<VerifiedMarker> marker = VerifiedMarker.read(image.tags());
-            if (marker.isEmpty()) {
-                disagreements.add(image.id() + " carries an incomplete verified marker");
-                blocking.add(image.id());
-            } else if (!commitMatches(marker.get().gitCommit(), release.gitCommit())) {
-                disagreements.add(image.id() + " (build " + marker.get().buildId() + ") was verified at commit "
-                        + Optional.ofNullable(marker.get().gitCommit()).orElse("(none recorded)")
-                        + ", the tag names commit " + release.gitCommit());
-                blocking.add(image.id());
-            } else if (image.state() != CloudImage.State.AVAILABLE) {
-                disagreements.add(image.id() + " is " + image.state().name().toLowerCase(Locale.ROOT));
-                blocking.add(image.id());
-            } else {
-                vouched.add(Map.entry(image, marker.get()));
-            }
+        private String sourceOf(RegionResult r) {
+            return r.cloud() == Cloud.AWS && r.region().equals(settings.sourceRegion()) ? r.imageId()
+                    : sources.getOrDefault(r.cloud(), r.imageId());
         }
-        Optional<Map.Entry<CloudImage, VerifiedMarker>> best = vouched.stream()
-                .max(Comparator.comparing((Map.Entry<CloudImage, VerifiedMarker> e) -> e.getValue().verifiedAt())
-                        .thenComparing(e -> e.getKey().id()));
-        if (best.isPresent()) {
-            return new Gate(Optional.of(best.get().getKey()), best.get().getValue(), null, false);
-        }
-        // Built for this version but not (or no longer) vouched for: say which values disagree. An image that was
-        // never verified, or failed, does not block: the release asks for a build of its own.
-        for (CloudImage image : aws.images().findImages(region, Map.of(ResourceTags.KUBEVIRT_VERSION, version))) {
-            Optional<VerifiedMarker> marker = VerifiedMarker.read(image.tags());
-            if (marker.isEmpty()) {
-                disagreements.add(image.id() + " (build " + image.tags().getOrDefault(ResourceTags.BUILD_ID, "?")
-                        + ") was built for " + version + " but carries no verified marker (never verified, or its"
-                        + " verification failed)");
-            } else if (!marker.get().kubevirtVersion().equals(version)) {
-                disagreements.add(image.id() + " was built for " + version + " but its marker says it was verified"
-                        + " for " + marker.get().kubevirtVersion());
-                blocking.add(image.id());
-            }
-        }
-        String why = "version gate: no image in " + region + " verified for KubeVirt " + version
-                + (release.gitCommit() == null ? "" : " at commit " + release.gitCommit())
-                + (disagreements.isEmpty() ? "" : ": " + String.join("; ", disagreements.stream().sorted().toList()))
-                + "; nothing published";
-        return new Gate(Optional.empty(), null, why, !blocking.isEmpty());
-    }
-
-    /** A tag that names no commit accepts any; else one must be a prefix of the other (short and full SHAs). */
-    static boolean commitMatches(String marked, String tagged) {
-        if (tagged == null) {
-            return true;
-        }
-        if (marked == null) {
-            return false;
-        }
-        String a = marked.toLowerCase(Locale.ROOT);
-        String b = tagged.toLowerCase(Locale.ROOT);
-        return a.startsWith(b) || b.startsWith(a);
     }
 
     // --- preflight -----------------------------------------------------------------------------------------------
@@ -365,11 +385,7 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         return all;
     }
 
-    // --- publishing ----------------------------------------------------------------------------------------------
-
-    /** @param imageId null when the region failed */
-    private record RegionResult(String region, String imageId, String failure) {
-    }
+    // --- AWS -----------------------------------------------------------------------------------------------------
 
     private Map<String, String> publishedTags(Envelope<?> input, Release release, CloudImage source) {
         Map<String, String> tags = new LinkedHashMap<>(ResourceTags.forRequest(release.buildId(), input.id(),
@@ -387,23 +403,149 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             aws.images().tagImage(region, source.id(), releaseTags);
             aws.permissions().makePublic(region, source.id());
             deprecateAt.ifPresent(at -> aws.copies().deprecate(region, source.id(), at));
-            return new RegionResult(region, source.id(), null);
+            return RegionResult.published(Cloud.AWS, region, source.id());
         } catch (RuntimeException e) {
-            return new RegionResult(region, null, Reasons.forEvent(e.getMessage()));
+            return RegionResult.failed(Cloud.AWS, region, e);
         }
     }
 
-    private void copyToAll(Publication publication, Map<String, String> tags, Optional<Instant> deprecateAt,
-            List<String> targets) {
-        Map<String, RegionResult> results = inParallel("publish-" + publication.release.buildId(), targets,
-                publication.attempt, region -> {
-                    RegionResult result = copyTo(publication.release, publication.source, region, tags, deprecateAt);
-                    publication.done(result);
-                    return result;
-                });
-        // Regions whose task never ran or ended by an exception (cancelled, interrupted) are reported here.
-        targets.stream().filter(r -> results.get(r) == null).forEach(r -> publication.done(
-                new RegionResult(r, null, publication.attempt.cancelled() ? "cancelled" : "did not complete")));
+    private RegionResult copyTo(Release release, CloudImage source, String region, Map<String, String> tags,
+            Optional<Instant> deprecateAt) {
+        try {
+            Map<String, String> lookup = Map.of(ResourceTags.RELEASE_TAG, release.releaseTag(),
+                    ResourceTags.SOURCE_IMAGE, source.id());
+            String name = copyName(release.releaseTag(), source.id());
+            Optional<CloudImage> existing = aws.copies().findCopy(region, lookup, name);
+            String id = existing.map(CloudImage::id).orElseGet(() -> aws.copies().copy(new ImageCopies.CopyRequest(
+                    settings.sourceRegion(), source.id(), region, name,
+                    "KubeVirt " + release.kubevirtVersion() + " image, release " + release.releaseTag(),
+                    clientToken(release.releaseTag(), source.id(), region))));
+            // Tagged at once, while still pending: a crash during the long wait leaves a copy found by its tags.
+            aws.images().tagImage(region, id, tags);
+            aws.copies().awaitAvailable(region, id, settings.copyBudget());
+            aws.permissions().makePublic(region, id);
+            deprecateAt.ifPresent(at -> aws.copies().deprecate(region, id, at));
+            log.accept(release.buildId(), region + ": " + id + (existing.isPresent() ? " (reused)" : "") + " public");
+            return RegionResult.published(Cloud.AWS, region, id);
+        } catch (RuntimeException e) {
+            log.accept(release.buildId(), region + ": failed: " + Reasons.forEvent(e.getMessage()));
+            return RegionResult.failed(Cloud.AWS, region, e);
+        }
+    }
+
+    /** The copy's name: chosen before the copy exists, so a copy whose tags never landed is still found. */
+    static String copyName(String releaseTag, String sourceImageId) {
+        return "cib-" + releaseTag + "-" + sourceImageId;
+    }
+
+    /** Same release, source and region, same token (36 characters; EC2 allows 64). */
+    static String clientToken(String releaseTag, String sourceImageId, String region) {
+        return UUID.nameUUIDFromBytes((releaseTag + "/" + sourceImageId + "/" + region)
+                .getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    // --- GCP -----------------------------------------------------------------------------------------------------
+
+    /**
+     * The GCP order that never hands out the new image through its family before it is fully published (see
+     * {@link ImageFamilies}): the release image is made held back from the family, made public, exported, and only
+     * then released into the family. Every step finds what an earlier attempt made (name, export tag).
+     */
+    private RegionResult publishOnGcp(Release release, CloudImage source, Map<String, String> tags) {
+        GcpPorts ports = gcp.orElseThrow();
+        String region = settings.gcpRegion();
+        try {
+            String name = gcpImageName(release.releaseTag());
+            CloudImage member = ports.families().addHeld(settings.gcpFamily(), source.id(), name, tags);
+            ports.permissions().makePublic(GCP_LOCATION, member.id());
+            String uri = ports.exports().destinationFor(release.releaseTag());
+            ports.exports().export(member.id(), uri);
+            ports.families().release(member.id());
+            log.accept(release.buildId(), "gcp: " + member.id() + " public, exported to " + uri + ", in family "
+                    + settings.gcpFamily());
+            return new RegionResult(Cloud.GCP, region, member.id(), null, uri);
+        } catch (RuntimeException e) {
+            log.accept(release.buildId(), "gcp: failed: " + Reasons.forEvent(e.getMessage()));
+            return RegionResult.failed(Cloud.GCP, region, e);
+        }
+    }
+
+    /** The release's image on GCP: a valid image name (lowercase letters, digits, dashes; at most 63). */
+    static String gcpImageName(String releaseTag) {
+        String name = ("kubevirt-" + releaseTag).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        return name.length() > 63 ? name.substring(0, 63).replaceAll("-+$", "") : name.replaceAll("-+$", "");
+    }
+
+    private List<String> gcpPlan(Release release, CloudImage source, VerifiedMarker marker) {
+        String name = gcpImageName(release.releaseTag());
+        List<String> plan = new ArrayList<>();
+        plan.add("gcp: source " + source.id() + " (build " + marker.buildId() + ", verified for "
+                + marker.kubevirtVersion() + ")");
+        plan.add("gcp: create " + name + " in family " + settings.gcpFamily() + ", held back (deprecated) until"
+                + " published");
+        plan.add("gcp: make " + name + " public (allAuthenticatedUsers: roles/compute.imageUser)");
+        plan.add("gcp: export " + name + " to " + gcp.map(p -> p.exports().destinationFor(release.releaseTag()))
+                .orElse("(no export bucket)"));
+        plan.add("gcp: release " + name + " into family " + settings.gcpFamily());
+        return plan;
+    }
+
+    // --- plans and events ----------------------------------------------------------------------------------------
+
+    private List<String> awsPlan(Release release, CloudImage source, VerifiedMarker marker, Preflight preflight) {
+        List<String> plan = new ArrayList<>();
+        plan.add("aws: source " + source.id() + " in " + settings.sourceRegion() + " (build " + marker.buildId()
+                + ", verified for " + marker.kubevirtVersion()
+                + (marker.gitCommit() == null ? "" : " at " + marker.gitCommit()) + ")");
+        preflight.findings().forEach(f -> plan.add("aws: preflight: " + f));
+        preflight.failure().ifPresent(f -> plan.add("aws: preflight would refuse: " + f));
+        plan.add("aws: make " + source.id() + " public in " + settings.sourceRegion());
+        Map<String, String> lookup = Map.of(ResourceTags.RELEASE_TAG, release.releaseTag(),
+                ResourceTags.SOURCE_IMAGE, source.id());
+        Map<String, Optional<CloudImage>> existing = inParallel("plan", preflight.targets(),
+                Attempt.uncancellable("plan"), region -> aws.copies().findCopy(region, lookup,
+                        copyName(release.releaseTag(), source.id())));
+        for (String region : preflight.targets()) {
+            plan.add(existing.getOrDefault(region, Optional.empty())
+                    .map(c -> "aws: reuse " + c.id() + " in " + region + " and make it public")
+                    .orElse("aws: copy to " + region + " and make it public"));
+        }
+        settings.deprecateAfter().ifPresent(d -> plan.add("aws: deprecate every published image after " + d));
+        return plan;
+    }
+
+    private ReleasePublished summary(Envelope<?> input, Release release,
+            List<ReleasePublished.PublishedImage> published, List<ReleasePublished.FailedRegion> failed,
+            List<String> plan) {
+        ReleasePublished.Outcome outcome = failed.isEmpty() ? ReleasePublished.Outcome.COMPLETE
+                : published.isEmpty() ? ReleasePublished.Outcome.FAILED : ReleasePublished.Outcome.PARTIAL;
+        return new ReleasePublished(EventType.CURRENT_VERSION, release.buildId(), release.releaseTag(),
+                release.kubevirtVersion(), outcome, published, failed, input.id(), release.replayOf(),
+                plan == null ? null : Boolean.TRUE, plan);
+    }
+
+    /** Why this worker does not publish on {@code cloud}; empty when it does. */
+    private Optional<String> disabled(Cloud cloud) {
+        if (!settings.clouds().contains(cloud)) {
+            return Optional.of(cloud.wireName() + " publication is not enabled in this publish-worker"
+                    + " (cib.publish.clouds)");
+        }
+        if (cloud == Cloud.GCP && gcp.isEmpty()) {
+            return Optional.of("this publish-worker has no GCP adapters");
+        }
+        return Optional.empty();
+    }
+
+    private ImageCatalog images(Cloud cloud) {
+        return cloud == Cloud.AWS ? aws.images() : gcp.orElseThrow().images();
+    }
+
+    private String location(Cloud cloud) {
+        return cloud == Cloud.AWS ? settings.sourceRegion() : GCP_LOCATION;
+    }
+
+    private String region(Cloud cloud) {
+        return cloud == Cloud.AWS ? settings.sourceRegion() : settings.gcpRegion();
     }
 
     /**
@@ -443,96 +585,4 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         }
     }
 
-    private RegionResult copyTo(Release release, CloudImage source, String region, Map<String, String> tags,
-            Optional<Instant> deprecateAt) {
-        try {
-            Map<String, String> lookup = Map.of(ResourceTags.RELEASE_TAG, release.releaseTag(),
-                    ResourceTags.SOURCE_IMAGE, source.id());
-            String name = copyName(release.releaseTag(), source.id());
-            Optional<CloudImage> existing = aws.copies().findCopy(region, lookup, name);
-            String id = existing.map(CloudImage::id).orElseGet(() -> aws.copies().copy(new ImageCopies.CopyRequest(
-                    settings.sourceRegion(), source.id(), region, name,
-                    "KubeVirt " + release.kubevirtVersion() + " image, release " + release.releaseTag(),
-                    clientToken(release.releaseTag(), source.id(), region))));
-            // Tagged at once, while still pending: a crash during the long wait leaves a copy found by its tags.
-            aws.images().tagImage(region, id, tags);
-            aws.copies().awaitAvailable(region, id, settings.copyBudget());
-            aws.permissions().makePublic(region, id);
-            deprecateAt.ifPresent(at -> aws.copies().deprecate(region, id, at));
-            log.accept(release.buildId(), region + ": " + id + (existing.isPresent() ? " (reused)" : "") + " public");
-            return new RegionResult(region, id, null);
-        } catch (RuntimeException e) {
-            log.accept(release.buildId(), region + ": failed: " + Reasons.forEvent(e.getMessage()));
-            return new RegionResult(region, null, Reasons.forEvent(e.getMessage()));
-        }
-    }
-
-    /** The copy's name: chosen before the copy exists, so a copy whose tags never landed is still found. */
-    static String copyName(String releaseTag, String sourceImageId) {
-        return "cib-" + releaseTag + "-" + sourceImageId;
-    }
-
-    /** Same release, source and region, same token (36 characters; EC2 allows 64). */
-    static String clientToken(String releaseTag, String sourceImageId, String region) {
-        return UUID.nameUUIDFromBytes((releaseTag + "/" + sourceImageId + "/" + region)
-                .getBytes(StandardCharsets.UTF_8)).toString();
-    }
-
-    // --- events --------------------------------------------------------------------------------------------------
-
-    private PhaseOutcome refused(Envelope<?> input, Release release, String reason) {
-        log.accept(release.buildId(), "refused: " + reason);
-        List<ReleasePublished.FailedRegion> failed = new ArrayList<>();
-        failed.add(new ReleasePublished.FailedRegion(Cloud.AWS, settings.sourceRegion(), Reasons.forEvent(reason)));
-        failed.addAll(otherClouds(release));
-        return PhaseOutcome.Emit.of(summary(input, release, List.of(), failed, null));
-    }
-
-    /** A release that ends before anything is published: the one summary, naming why. */
-    public PhaseOutcome refusedRelease(Envelope<?> input, Release release, String reason) {
-        return refused(input, release, reason);
-    }
-
-    private PipelineEvent plan(Envelope<?> input, Release release, CloudImage source, VerifiedMarker marker,
-            Preflight preflight) {
-        List<String> plan = new ArrayList<>();
-        plan.add("aws: source " + source.id() + " in " + settings.sourceRegion() + " (build " + marker.buildId()
-                + ", verified for " + marker.kubevirtVersion()
-                + (marker.gitCommit() == null ? "" : " at " + marker.gitCommit()) + ")");
-        preflight.findings().forEach(f -> plan.add("aws: preflight: " + f));
-        preflight.failure().ifPresent(f -> plan.add("aws: preflight would refuse: " + f));
-        plan.add("aws: make " + source.id() + " public in " + settings.sourceRegion());
-        Map<String, String> lookup = Map.of(ResourceTags.RELEASE_TAG, release.releaseTag(),
-                ResourceTags.SOURCE_IMAGE, source.id());
-        Map<String, Optional<CloudImage>> existing = inParallel("plan", preflight.targets(),
-                Attempt.uncancellable("plan"), region -> aws.copies().findCopy(region, lookup,
-                        copyName(release.releaseTag(), source.id())));
-        for (String region : preflight.targets()) {
-            plan.add(existing.getOrDefault(region, Optional.empty())
-                    .map(c -> "aws: reuse " + c.id() + " in " + region + " and make it public")
-                    .orElse("aws: copy to " + region + " and make it public"));
-        }
-        settings.deprecateAfter().ifPresent(d -> plan.add("aws: deprecate every published image after " + d));
-        otherClouds(release).forEach(f -> plan.add(f.cloud().wireName() + ": " + f.reason()));
-        List<ReleasePublished.FailedRegion> failed = preflight.failure().map(f -> List.of(
-                new ReleasePublished.FailedRegion(Cloud.AWS, settings.sourceRegion(), Reasons.forEvent(
-                        "preflight: " + f)))).orElse(List.of());
-        return summary(input, release, List.of(), failed, plan.stream().map(Reasons::forEvent).toList());
-    }
-
-    private ReleasePublished summary(Envelope<?> input, Release release,
-            List<ReleasePublished.PublishedImage> published, List<ReleasePublished.FailedRegion> failed,
-            List<String> plan) {
-        ReleasePublished.Outcome outcome = failed.isEmpty() ? ReleasePublished.Outcome.COMPLETE
-                : published.isEmpty() ? ReleasePublished.Outcome.FAILED : ReleasePublished.Outcome.PARTIAL;
-        return new ReleasePublished(EventType.CURRENT_VERSION, release.buildId(), release.releaseTag(),
-                release.kubevirtVersion(), outcome, published, failed, input.id(), release.replayOf(),
-                plan == null ? null : Boolean.TRUE, plan);
-    }
-
-    /** GCP is not published by this worker yet: said in the summary rather than silently skipped. */
-    private List<ReleasePublished.FailedRegion> otherClouds(Release release) {
-        return release.wants(Cloud.GCP) ? List.of(new ReleasePublished.FailedRegion(Cloud.GCP, settings.gcpRegion(),
-                "GCP publication is not implemented by this publish-worker yet")) : List.of();
-    }
 }

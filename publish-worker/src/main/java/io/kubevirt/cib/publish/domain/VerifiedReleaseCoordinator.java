@@ -3,7 +3,6 @@ package io.kubevirt.cib.publish.domain;
 import io.kubevirt.cib.common.phase.Attempt;
 import io.kubevirt.cib.common.phase.Phase;
 import io.kubevirt.cib.common.phase.PhaseOutcome;
-import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
 import io.kubevirt.cib.events.ImageVerified;
 import io.kubevirt.cib.events.PipelineEvent;
@@ -29,14 +28,12 @@ public final class VerifiedReleaseCoordinator implements Phase<ImageVerified> {
         }
         Release release = Release.of(verified);
         if (verified.outcome() != ImageVerified.Outcome.PASSED) {
-            return publisher.refusedRelease(input, release, "the verification of build " + verified.buildId()
-                    + " (image " + verified.imageId() + ") failed: " + verified.reason() + "; nothing published");
+            return publisher.refused(input, release, verified.cloud(), "the verification of build "
+                    + verified.buildId() + " (image " + verified.imageId() + ") failed: " + verified.reason()
+                    + "; nothing published");
         }
-        if (verified.cloud() != Cloud.AWS) {
-            return publisher.refusedRelease(input, release, verified.cloud().wireName()
-                    + " publication is not implemented by this publish-worker yet");
-        }
-        return publisher.publishVerified(input, release, verified.region(), verified.imageId(), attempt);
+        return publisher.publishVerified(input, release, verified.cloud(), verified.region(), verified.imageId(),
+                attempt);
     }
 
     @Override

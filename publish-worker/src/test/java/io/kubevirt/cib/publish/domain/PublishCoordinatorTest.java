@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubevirt.cib.common.cloud.CloudImage;
 import io.kubevirt.cib.common.cloud.InMemoryCloud;
+import io.kubevirt.cib.common.cloud.InMemoryImagePublishing;
 import io.kubevirt.cib.common.cloud.InMemoryPublishing;
 import io.kubevirt.cib.common.cloud.RegionDirectory.OptIn;
 import io.kubevirt.cib.common.cloud.RegionDirectory.RegionInfo;
@@ -343,6 +344,95 @@ class PublishCoordinatorTest {
                 Attempt.uncancellable("i-1"))));
         assertThat(summary.outcome()).as(String.valueOf(summary.failedRegions()))
                 .isEqualTo(ReleasePublished.Outcome.COMPLETE);
+    }
+
+    // --- GCP --------------------------------------------------------------------------------------------------------
+
+    private final InMemoryCloud gceImages = new InMemoryCloud();
+    private final InMemoryImagePublishing gce = new InMemoryImagePublishing(gceImages, "kubevirt-images");
+
+    private PublishCoordinator bothClouds() {
+        return new PublishCoordinator(new PublishCoordinator.AwsPorts(cloud, publishing, publishing, publishing,
+                publishing), new PublishCoordinator.GcpPorts(gceImages, gce, gce, gce),
+                new PublishSettings(SOURCE, Set.of(), Set.of(), Duration.ofSeconds(10), 8, Optional.empty(),
+                        "us-central1", Set.of(Cloud.AWS, Cloud.GCP), Optional.of("kubevirt-ci"), "kubevirt"),
+                CLOCK, (b, m) -> { });
+    }
+
+    private String verifiedGceImage(String version) {
+        Map<String, String> tags = new HashMap<>(Map.of(ResourceTags.BUILD_ID, "g-1",
+                ResourceTags.KUBEVIRT_VERSION, version));
+        tags.putAll(new VerifiedMarker("g-1", version, null, null, "evt-g", CLOCK.instant()).tags());
+        return gceImages.seedImage(PublishCoordinator.GCP_LOCATION, "kubevirt-g-1", tags, CloudImage.State.AVAILABLE);
+    }
+
+    private static Envelope<ReleaseTagged> release(String tag, List<Cloud> clouds) {
+        return Envelope.create(new ReleaseTagged(EventType.CURRENT_VERSION, "release-" + tag.replace('.', '-'), tag,
+                tag, clouds, null, null, null, null), URI.create("/test"), CLOCK);
+    }
+
+    @Test
+    void onGcpTheReleaseImageJoinsItsFamilyOnlyAfterItIsPublicAndExported() {
+        verifiedImage("v1.9.0", null);
+        String source = verifiedGceImage("v1.9.0");
+
+        PhaseOutcome.Emit emit = emit(bothClouds().run(release("v1.9.0", null), Attempt.uncancellable("i-1")));
+
+        assertThat(gce.calls()).containsExactly("addHeld kubevirt-v1-9-0", "makePublic kubevirt-v1-9-0",
+                "export kubevirt-v1-9-0 gs://kubevirt-images/v1.9.0.tar.gz", "release kubevirt-v1-9-0");
+        assertThat(gce.resolve("kubevirt")).contains("kubevirt-v1-9-0");
+        ReleasePublished summary = summary(emit);
+        assertThat(summary.outcome()).isEqualTo(ReleasePublished.Outcome.COMPLETE);
+        assertThat(summary.published()).filteredOn(p -> p.cloud() == Cloud.GCP).singleElement().satisfies(p -> {
+            assertThat(p.imageId()).isEqualTo("kubevirt-v1-9-0");
+            assertThat(p.exportUri()).isEqualTo("gs://kubevirt-images/v1.9.0.tar.gz");
+        });
+        ImagePublished onGcp = emit.outputs().stream().map(PhaseOutcome.Output::event)
+                .filter(ImagePublished.class::isInstance).map(ImagePublished.class::cast)
+                .filter(p -> p.cloud() == Cloud.GCP).findFirst().orElseThrow();
+        assertThat(onGcp.sourceImageId()).isEqualTo(source);
+        assertThat(onGcp.project()).isEqualTo("kubevirt-ci");
+        assertThat(summary.published()).filteredOn(p -> p.cloud() == Cloud.AWS).hasSize(5);
+    }
+
+    @Test
+    void aFailedExportLeavesTheFamilyAsItWasAndTheOtherCloudPublished() {
+        verifiedImage("v1.9.0", null);
+        verifiedGceImage("v1.9.0");
+        gce.failExports("the Cloud Build service account lacks roles/compute.admin");
+
+        ReleasePublished summary = summary(emit(bothClouds().run(release("v1.9.0", null),
+                Attempt.uncancellable("i-1"))));
+
+        assertThat(summary.outcome()).isEqualTo(ReleasePublished.Outcome.PARTIAL);
+        assertThat(summary.failedRegions()).singleElement().satisfies(f -> {
+            assertThat(f.cloud()).isEqualTo(Cloud.GCP);
+            assertThat(f.reason()).contains("lacks roles/compute.admin");
+        });
+        assertThat(gce.resolve("kubevirt")).as("never handed out through the family").isEmpty();
+        assertThat(gce.calls()).noneMatch(c -> c.startsWith("release "));
+    }
+
+    @Test
+    void aGcpReleaseWithoutAVerifiedImageAsksForAGcpBuild() {
+        BuildRequested build = (BuildRequested) emit(bothClouds().run(release("v1.9.0", List.of(Cloud.GCP)),
+                Attempt.uncancellable("i-1"))).event();
+        assertThat(build.cloud()).isEqualTo(Cloud.GCP);
+        assertThat(build.buildId()).isEqualTo("release-v1-9-0-gcp");
+        assertThat(build.releaseTag()).isEqualTo("v1.9.0");
+        assertThat(gce.calls()).isEmpty();
+    }
+
+    @Test
+    void aCloudThisWorkerDoesNotPublishOnIsNamedInTheSummary() {
+        verifiedImage("v1.9.0", null);
+        ReleasePublished summary = summary(emit(coordinator().run(release("v1.9.0", null),
+                Attempt.uncancellable("i-1"))));
+        assertThat(summary.outcome()).isEqualTo(ReleasePublished.Outcome.PARTIAL);
+        assertThat(summary.failedRegions()).singleElement().satisfies(f -> {
+            assertThat(f.cloud()).isEqualTo(Cloud.GCP);
+            assertThat(f.reason()).contains("not enabled");
+        });
     }
 
     @Test
