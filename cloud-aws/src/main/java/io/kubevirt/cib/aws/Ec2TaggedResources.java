@@ -5,6 +5,7 @@ import io.kubevirt.cib.common.cloud.CloudResource.Kind;
 import io.kubevirt.cib.common.cloud.TaggedResources;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,9 +68,21 @@ public final class Ec2TaggedResources implements TaggedResources {
                 yield found;
             }
             case SNAPSHOT -> {
+                // A snapshot that backs a registered image is part of that image and goes with it: its own tags may
+                // still carry the build's earlier expiry after the image's was moved (a retained pull-request image).
+                Set<String> backing = new HashSet<>();
+                for (Image i : ec2.describeImagesPaginator(b -> b.owners("self")).images()) {
+                    if (i.state() != ImageState.DEREGISTERED) {
+                        i.blockDeviceMappings().stream().filter(m -> m.ebs() != null && m.ebs().snapshotId() != null)
+                                .forEach(m -> backing.add(m.ebs().snapshotId()));
+                    }
+                }
                 List<CloudResource> found = new ArrayList<>();
                 for (Snapshot s : ec2.describeSnapshotsPaginator(b -> b.ownerIds("self").filters(tagged))
                         .snapshots()) {
+                    if (backing.contains(s.snapshotId())) {
+                        continue;
+                    }
                     found.add(new CloudResource(kind, s.snapshotId(), null, location, tags(s.tags()),
                             s.startTime(), null));
                 }

@@ -11,6 +11,7 @@ import io.kubevirt.cib.common.cloud.TaggedResources;
 import io.kubevirt.cib.devstack.MotoServer;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +65,22 @@ class Ec2SweepPortsContractTest extends SweepPortsContract {
     @Override
     protected String location() {
         return "eu-west-1";
+    }
+
+    @Test
+    void aSnapshotBackingARegisteredImageGoesWithItsImageNotOnItsOwn() {
+        String image = fixture().seed("eu-west-1", CloudResource.Kind.IMAGE, "kubevirt-pr-9-retained",
+                Map.of("cib-expires-at", "2099-01-01T00:00:00Z"));
+        List<String> backing = cloud.getImage("eu-west-1", image).orElseThrow().snapshotIds();
+        assertThat(backing).isNotEmpty();
+        var ec2 = clients.forRegion("eu-west-1");
+        // The build's earlier expiry, still on the snapshot after the image's was moved later.
+        ec2.createTags(b -> b.resources(backing).tags(software.amazon.awssdk.services.ec2.model.Tag.builder()
+                .key("cib-expires-at").value("2000-01-01T00:00:00Z").build()));
+
+        assertThat(tagged().findTagged("eu-west-1", CloudResource.Kind.SNAPSHOT, "cib-expires-at"))
+                .extracting(CloudResource::id).doesNotContainAnyElementsOf(backing);
+        cloud.deleteImage("eu-west-1", image);
     }
 
     @Test
