@@ -149,8 +149,11 @@ public final class PhaseRunner {
         } catch (OutcomeSink.NotPublishedException e) {
             return;
         }
-        published.add(event.id());
-        ledger.record(input.id(), PhaseLedger.Entry.running(died, published));
+        // One write at a time, each with everything out so far: a later write never carries less.
+        synchronized (published) {
+            published.add(event.id());
+            ledger.record(input.id(), PhaseLedger.Entry.running(died, published));
+        }
         log.accept(input.key(), "emitted " + event.topic() + " " + event.id());
     }
 
