@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevirt.cib.common.cloud.ResourceTags;
 import io.kubevirt.cib.common.messaging.EventStreamClient;
 import io.kubevirt.cib.devstack.LocalStack;
-import io.kubevirt.cib.devstack.MotoServer;
-import io.kubevirt.cib.devstack.WorkerProcess;
-import io.kubevirt.cib.devstack.guest.MotoWithGuest;
+import io.kubevirt.cib.devstack.LocalWorkers;
 import io.kubevirt.cib.events.BuildRequested;
 import io.kubevirt.cib.events.Cloud;
 import io.kubevirt.cib.events.Envelope;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,7 +46,7 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 @Timeout(170)
 class PipelineCleanupIT {
 
-    private static final String REGION = "us-west-1"; // bin/local-run's AWS_REGION, the build-worker's default
+    private static final String REGION = LocalWorkers.REGION;
 
     @Test
     void aPullRequestBuildLeavesNothingInTheCloudAfterVerificationAndASweep() throws Exception {
@@ -68,20 +65,11 @@ class PipelineCleanupIT {
         try (LocalStack.Running stack = LocalStack.start(options);
                 EventStreamClient stream = new EventStreamClient(stack.kafkaBootstrap());
                 Ec2Client ec2 = ec2(stack.awsEndpoint())) {
-            MotoWithGuest guest = stack.guest().orElseThrow();
-            Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
-                    "AWS_REGION", REGION);
-            List<WorkerProcess> workers = new ArrayList<>();
-            try {
-                workers.add(WorkerProcess.start(Path.of("../build-worker/target/quarkus-app"),
-                        buildWorker(stack), env, logs.resolve("build-worker.log")));
-                workers.add(WorkerProcess.start(Path.of("../test-worker/target/quarkus-app"),
-                        testWorker(stack.kafkaBootstrap(), guest), env, logs.resolve("test-worker.log")));
-                workers.add(WorkerProcess.start(Path.of("target/quarkus-app"), cleanupWorker(stack), env,
-                        logs.resolve("cleanup-worker.log")));
-                for (WorkerProcess w : workers) {
-                    w.awaitLogLine("partitions assigned", Duration.ofSeconds(60));
-                }
+            try (LocalWorkers workers = new LocalWorkers(stack, logs)) {
+                workers.start("build-worker", workers.buildWorker());
+                workers.start("test-worker", workers.testWorker());
+                workers.start("cleanup-worker", cleanupWorker(stack));
+                workers.awaitAssigned(Duration.ofSeconds(60));
                 long upAt = System.nanoTime();
 
                 stream.send(new BuildRequested(EventType.CURRENT_VERSION, buildId, Cloud.AWS, "v1.8.2", null, null,
@@ -132,47 +120,15 @@ class PipelineCleanupIT {
                 System.out.printf("pipeline cleanup IT: workers up %.1f s; request -> verified and cleaned %.1f s;"
                         + " sweep %.1f s; total %.1f s%n", (upAt - started) / 1e9, (verifiedAt - upAt) / 1e9,
                         (sweptAt - verifiedAt) / 1e9, (System.nanoTime() - started) / 1e9);
-            } finally {
-                for (WorkerProcess w : workers) {
-                    w.kill(); // asserted by now; graceful stops cost ~15 s each on this machine
-                }
             }
         }
     }
 
-    /** bin/local-run's build-worker flags. */
-    private static Map<String, String> buildWorker(LocalStack.Running stack) {
-        Map<String, String> props = common(stack.kafkaBootstrap(), stack.awsEndpoint());
-        props.put("cib.build.packer.template-dir", Path.of("../packer").toAbsolutePath().normalize().toString());
-        props.put("cib.build.packer.aws-source", "amazon-ebs.aws-emulated");
-        props.put("cib.build.packer.vars.aws_source_ami", MotoServer.BASE_AMI_ID);
-        props.put("cib.build.packer.work-dir", Path.of("target/pipeline-cleanup-it/packer").toAbsolutePath()
-                .toString());
-        return props;
-    }
-
-    /** bin/local-run's test-worker flags: the %local profile, moto behind the guest's proxy, SSH to the guest. */
-    private static Map<String, String> testWorker(String bootstrap, MotoWithGuest guest) {
-        Map<String, String> props = common(bootstrap, guest.cloudEndpoint());
-        props.put("quarkus.profile", "local");
-        props.put("cib.verify.address-override", guest.sshAddress());
-        return props;
-    }
-
     /** bin/local-run's cleanup-worker flags, with a zero retention. */
     private static Map<String, String> cleanupWorker(LocalStack.Running stack) {
-        Map<String, String> props = common(stack.kafkaBootstrap(), stack.awsEndpoint());
+        Map<String, String> props = LocalWorkers.common(stack.kafkaBootstrap(), stack.awsEndpoint());
         props.put("cib.cleanup.retention", "0s");
         props.put("cib.cleanup.sweep.interval", "0s");
-        return props;
-    }
-
-    private static Map<String, String> common(String bootstrap, String cloud) {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("kafka.bootstrap.servers", bootstrap);
-        props.put("cib.aws.endpoint-override", cloud);
-        props.put("quarkus.http.host", "127.0.0.1");
-        props.put("quarkus.http.port", "0");
         return props;
     }
 
