@@ -30,9 +30,15 @@ public record Release(String buildId, String releaseTag, String kubevirtVersion,
                 tagged.asksForDryRun(), tagged.replayOf());
     }
 
-    /** The release a verification was done for: that one cloud, the commit already vouched for by the build. */
+    /**
+     * The release a verification was done for: that one cloud, the commit already vouched for by the build. Its
+     * build ID is the release's again (see {@link #buildIdFor}), so both orders key a release's events alike.
+     */
     public static Release of(ImageVerified verified) {
-        return new Release(verified.buildId(), verified.releaseTag(), verified.kubevirtVersion(), null,
+        String suffix = "-" + verified.cloud().wireName();
+        String buildId = verified.buildId().endsWith(suffix)
+                ? verified.buildId().substring(0, verified.buildId().length() - suffix.length()) : verified.buildId();
+        return new Release(buildId, verified.releaseTag(), verified.kubevirtVersion(), null,
                 List.of(verified.cloud()), false, verified.replayOf());
     }
 

@@ -141,7 +141,9 @@ class PublishFlowTest {
                 ImageVerified.Outcome.PASSED, null), URI.create("/cib/test"), Clock.systemUTC()));
         stream.send(verified(buildId, built, version, ImageVerified.Outcome.PASSED, version));
 
-        ReleasePublished summary = stream.awaitEvents(ReleasePublished.class, buildId, 1, WAIT).get(0).data();
+        // Keyed by the release, as in the other order.
+        String releaseId = tagged.data().buildId();
+        ReleasePublished summary = stream.awaitEvents(ReleasePublished.class, releaseId, 1, WAIT).get(0).data();
         assertThat(summary.outcome()).as(String.valueOf(summary.failedRegions()))
                 .isEqualTo(ReleasePublished.Outcome.COMPLETE);
         assertThat(summary.releaseTag()).isEqualTo(version);
@@ -152,7 +154,7 @@ class PublishFlowTest {
         for (ReleasePublished.PublishedImage p : summary.published()) {
             assertThat(isPublic(p.region(), p.imageId())).as(p.region()).isTrue();
         }
-        assertThat(stream.awaitEvents(ImagePublished.class, buildId, REGIONS.size(), WAIT))
+        assertThat(stream.awaitEvents(ImagePublished.class, releaseId, REGIONS.size(), WAIT))
                 .extracting(Envelope::id).doesNotHaveDuplicates();
         stream.awaitConsumed("publish-worker", notForUs, WAIT);
         assertThat(isPublic(SOURCE, other)).isFalse();
@@ -163,10 +165,11 @@ class PublishFlowTest {
     @Test
     void aFailedVerificationOfTheReleasesBuildEndsTheReleaseAndACommitMismatchIsRefused() {
         String version = "v1.9." + PATCH.incrementAndGet();
-        String buildId = "release-" + version.replace('.', '-') + "-aws";
+        String releaseId = "release-" + version.replace('.', '-');
+        String buildId = releaseId + "-aws";
         String failedImage = seedImage(version, false, null, buildId);
         stream.send(verified(buildId, failedImage, version, ImageVerified.Outcome.FAILED, version));
-        ReleasePublished failed = stream.awaitEvents(ReleasePublished.class, buildId, 1, WAIT).get(0).data();
+        ReleasePublished failed = stream.awaitEvents(ReleasePublished.class, releaseId, 1, WAIT).get(0).data();
         assertThat(failed.outcome()).isEqualTo(ReleasePublished.Outcome.FAILED);
         assertThat(failed.failedRegions().get(0).reason()).contains("verification of build " + buildId,
                 "vmi-running timed out");

@@ -109,6 +109,7 @@ class PipelineReleaseIT {
             assertThat(summary.outcome()).as("%s", summary.failedRegions())
                     .isEqualTo(ReleasePublished.Outcome.COMPLETE);
             assertThat(summary.releaseTag()).isEqualTo(TAG);
+            assertThat(summary.buildId()).as("keyed by the release, as in the other order").isEqualTo(releaseId);
             assertThat(summary.published()).extracting(ReleasePublished.PublishedImage::region)
                     .containsExactlyInAnyOrderElementsOf(REGIONS);
             assertThat(summary.published()).filteredOn(p -> p.region().equals(SOURCE))
