@@ -146,6 +146,9 @@ public final class SweepCoordinator implements Phase<SweepRequested> {
                 report.act(io.kubevirt.cib.events.ResourcesCleaned.Kind.IMAGE, image.id(), image.name(), location,
                         build, Action.DELETE, "untagged image named for expired request of " + build, () -> {
                             boolean there = ports.images().getImage(location, image.id()).isPresent();
+                            // Tagged first (its snapshots too, see ImageCatalog.tagImage): a sweep killed between
+                            // deregistering and deleting the snapshots leaves them findable, not anonymous.
+                            ports.images().tagImage(location, image.id(), expiredMark(mark));
                             ports.images().deleteImage(location, image.id());
                             return there;
                         });
@@ -187,6 +190,16 @@ public final class SweepCoordinator implements Phase<SweepRequested> {
     private boolean isRelease(CloudResource r) {
         return settings.isRelease(r.tags().get(ResourceTags.BUILD_ID))
                 || ResourceTags.Phase.PUBLISH.label().equals(r.tags().get(ResourceTags.PHASE));
+    }
+
+    /** The build's tags of an expired resource of the same request, with the expiry that already passed. */
+    private static Map<String, String> expiredMark(CloudResource mark) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String key : List.of(ResourceTags.BUILD_ID, ResourceTags.REQUEST_ID, ResourceTags.KUBEVIRT_VERSION,
+                ResourceTags.EXPIRES_AT)) {
+            mark.tag(key).ifPresent(value -> tags.put(key, value));
+        }
+        return tags;
     }
 
     private static Instant newest(List<CloudResource> images) {

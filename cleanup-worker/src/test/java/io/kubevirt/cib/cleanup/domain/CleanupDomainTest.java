@@ -141,6 +141,8 @@ class CleanupDomainTest {
 
         assertThat(cloud.getImage(REGION, orphan)).isEmpty();
         assertThat(cloud.getImage(REGION, lookAlike)).isPresent();
+        // Tagged with its build's expired mark before it goes, so a sweep killed midway leaves findable snapshots.
+        assertThat(cloud.calls()).containsSubsequence("tagImage " + orphan, "deleteImage " + orphan);
     }
 
     @Test
