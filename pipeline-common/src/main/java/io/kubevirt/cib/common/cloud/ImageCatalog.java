@@ -23,7 +23,10 @@ public interface ImageCatalog {
     /** The image if it exists and is owned by this account/project. */
     Optional<CloudImage> getImage(String location, String imageId);
 
-    /** Adds (or overwrites) tags/labels on the image, e.g. the verified marker the publish phase looks for. */
+    /**
+     * Adds (or overwrites) tags/labels on the image, e.g. the verified marker the publish phase looks for. Where an
+     * image has parts of its own (EC2 snapshots), they get the tags too, so no part of it is invisible to the sweep.
+     */
     void tagImage(String location, String imageId, Map<String, String> tags);
 
     /**
