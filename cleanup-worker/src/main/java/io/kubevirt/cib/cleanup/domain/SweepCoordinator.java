@@ -157,22 +157,24 @@ public final class SweepCoordinator implements Phase<SweepRequested> {
     }
 
     /**
-     * Release lifecycle: releases (build ids) ordered by their newest image; the newest {@code keepReleases} are
-     * kept; older ones are deprecated, and deleted once deprecated for the grace period.
+     * Release lifecycle: releases (the release tag a published image carries, else its release build id) ordered by
+     * their newest image; the newest {@code keepReleases} are kept; older ones are deprecated, and deleted once
+     * deprecated for the grace period.
      */
     private void retire(CloudPorts ports, Report report, List<CloudResource> releaseImages, Instant now) {
         Map<String, List<CloudResource>> byRelease = new LinkedHashMap<>();
-        releaseImages.forEach(i -> byRelease.computeIfAbsent(i.tags().get(ResourceTags.BUILD_ID),
-                k -> new ArrayList<>()).add(i));
+        releaseImages.forEach(i -> byRelease.computeIfAbsent(i.tag(ResourceTags.RELEASE_TAG)
+                .orElse(i.tags().get(ResourceTags.BUILD_ID)), k -> new ArrayList<>()).add(i));
         List<String> newestFirst = byRelease.keySet().stream()
                 .sorted(Comparator.comparing((String b) -> newest(byRelease.get(b))).reversed()
                         .thenComparing(Comparator.reverseOrder()))
                 .toList();
         for (int rank = settings.keepReleases(); rank < newestFirst.size(); rank++) {
-            String build = newestFirst.get(rank);
-            String why = "release " + (rank + 1) + " of " + newestFirst.size() + " by age; newest "
+            String release = newestFirst.get(rank);
+            String why = "release " + release + ", " + (rank + 1) + " of " + newestFirst.size() + " by age; newest "
                     + settings.keepReleases() + " kept";
-            for (CloudResource image : byRelease.get(build)) {
+            for (CloudResource image : byRelease.get(release)) {
+                String build = image.tags().get(ResourceTags.BUILD_ID);
                 if (image.deprecatedAt() == null) {
                     report.act(io.kubevirt.cib.events.ResourcesCleaned.Kind.IMAGE, image.id(), image.name(),
                             image.location(), build, Action.DEPRECATE, why,
@@ -187,9 +189,11 @@ public final class SweepCoordinator implements Phase<SweepRequested> {
         }
     }
 
+    /** A release's image: a release build's, a publish copy, or any image published as a release (its tag). */
     private boolean isRelease(CloudResource r) {
         return settings.isRelease(r.tags().get(ResourceTags.BUILD_ID))
-                || ResourceTags.Phase.PUBLISH.label().equals(r.tags().get(ResourceTags.PHASE));
+                || ResourceTags.Phase.PUBLISH.label().equals(r.tags().get(ResourceTags.PHASE))
+                || r.tags().containsKey(ResourceTags.RELEASE_TAG);
     }
 
     /** The build's tags of an expired resource of the same request, with the expiry that already passed. */

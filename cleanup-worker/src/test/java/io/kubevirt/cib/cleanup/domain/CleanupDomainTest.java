@@ -173,6 +173,23 @@ class CleanupDomainTest {
         assertThat(leftovers.exists(v2)).isTrue();
     }
 
+    @Test
+    void anImagePublishedAsAReleaseIsNeverSweptWhateverItsBuildsExpiryAndGoesWithItsReleasesCopies() {
+        // A pull-request build's image, published as v1.8.2-1 after its retention was set: a release now.
+        Map<String, String> published = new HashMap<>(expiring("pr-9", NOW.minusSeconds(60)));
+        published.put(ResourceTags.RELEASE_TAG, "v1.8.2-1");
+        String source = leftovers.seedAt(REGION, CloudResource.Kind.IMAGE, "kubevirt-pr-9", published,
+                NOW.minus(Duration.ofDays(3)));
+        String copy = leftovers.seedAt("eu-west-1", CloudResource.Kind.IMAGE, "cib-v1.8.2-1",
+                Map.of(ResourceTags.BUILD_ID, "release-v1-8-2-1", ResourceTags.PHASE, "publish",
+                        ResourceTags.RELEASE_TAG, "v1.8.2-1"), NOW.minus(Duration.ofDays(3)));
+
+        List<ResourcesCleaned> events = sweep(false);
+
+        assertThat(List.of(source, copy)).allMatch(leftovers::exists);
+        assertThat(events.get(0).resources()).extracting(ResourcesCleaned.Resource::id).doesNotContain(source);
+    }
+
     private static Map<String, String> release(String build) {
         return Map.of(ResourceTags.BUILD_ID, build);
     }

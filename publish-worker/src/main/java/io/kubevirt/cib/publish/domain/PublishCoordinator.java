@@ -401,6 +401,8 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             // The source keeps its own build tags; it gains the release's. REQUEST_ID/BUILD_ID stay the build's.
             Map<String, String> releaseTags = Map.of(ResourceTags.RELEASE_TAG, tags.get(ResourceTags.RELEASE_TAG));
             aws.images().tagImage(region, source.id(), releaseTags);
+            // A published image has no expiry: whatever its build's retention said, it is a release now.
+            aws.images().untagImage(region, source.id(), List.of(ResourceTags.EXPIRES_AT));
             aws.permissions().makePublic(region, source.id());
             deprecateAt.ifPresent(at -> aws.copies().deprecate(region, source.id(), at));
             return RegionResult.published(Cloud.AWS, region, source.id());

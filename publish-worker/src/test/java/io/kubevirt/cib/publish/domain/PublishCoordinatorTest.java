@@ -116,6 +116,17 @@ class PublishCoordinatorTest {
     }
 
     @Test
+    void aPublishedSourceLosesTheExpiryItsBuildsRetentionGaveIt() {
+        String source = verifiedImage("v1.9.0", null);
+        cloud.tagImage(SOURCE, source, Map.of(ResourceTags.EXPIRES_AT, "1764583200"));
+
+        coordinator().run(release("v1.9.0", "v1.9.0", null, null), Attempt.uncancellable("i-1"));
+
+        assertThat(cloud.getImage(SOURCE, source).orElseThrow().tags()).doesNotContainKey(ResourceTags.EXPIRES_AT)
+                .containsEntry(ResourceTags.RELEASE_TAG, "v1.9.0");
+    }
+
+    @Test
     void aRerunReusesEveryCopyAndCopiesNothingAgain() {
         verifiedImage("v1.9.0", null);
         coordinator().run(release("v1.9.0", "v1.9.0", null, null), Attempt.uncancellable("i-1"));
