@@ -178,7 +178,8 @@ class LocalComputeServerTest {
 
     @Test
     void delayedOperationsRunThenFinishAndCanBeWaitedFor() throws Exception {
-        server.setOperationDelay(Duration.ofMillis(300));
+        // Long enough that the GET below still sees the instance provisioning on a loaded machine.
+        server.setOperationDelay(Duration.ofSeconds(3));
         JsonObject op = ok("POST", ZONE + "/instances", instanceJson("vm-1"));
         assertThat(op.get("status").getAsString()).isEqualTo("RUNNING");
         assertThat(ok("GET", ZONE + "/instances/vm-1", null).get("status").getAsString()).isEqualTo("PROVISIONING");
