@@ -215,7 +215,6 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
                 log.accept(release.buildId(), "publishing " + source.id() + " (" + settings.sourceRegion() + ") as "
                         + release.releaseTag() + " to " + preflight.targets().size() + " regions");
                 Map<String, String> tags = publishedTags(input, release, source);
-                publication.sources.put(Cloud.AWS, source.id());
                 tasks.put("aws/" + settings.sourceRegion(), () -> publishSource(source, tags, deprecateAt));
                 for (String region : preflight.targets()) {
                     tasks.put("aws/" + region, () -> copyTo(release, source, region, tags, deprecateAt));
@@ -229,7 +228,6 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
                 plan.addAll(gcpPlan(release, source, gcpGate.marker()));
             } else {
                 Map<String, String> tags = publishedTags(input, release, source);
-                publication.sources.put(Cloud.GCP, source.id());
                 tasks.put("gcp/" + settings.gcpRegion(), () -> publishOnGcp(release, source, tags));
             }
         }
@@ -249,7 +247,7 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         }
         // Regions whose task never ran or ended by an exception are reported as such.
         tasks.keySet().stream().filter(k -> results.get(k) == null).forEach(k -> publication.done(new RegionResult(
-                Cloud.fromWireName(k.substring(0, k.indexOf('/'))), k.substring(k.indexOf('/') + 1), null,
+                Cloud.fromWireName(k.substring(0, k.indexOf('/'))), k.substring(k.indexOf('/') + 1), null, null,
                 "did not complete", null)));
         List<PhaseOutcome.Output> outputs = new ArrayList<>(builds);
         List<ReleasePublished.PublishedImage> published = new ArrayList<>();
@@ -267,16 +265,19 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
 
     /**
      * @param imageId null when the region failed
+     * @param sourceImageId the verified image it was published from
      * @param exportUri GCP: where the image was exported
      */
-    private record RegionResult(Cloud cloud, String region, String imageId, String failure, String exportUri) {
+    private record RegionResult(Cloud cloud, String region, String imageId, String sourceImageId, String failure,
+            String exportUri) {
 
-        static RegionResult published(Cloud cloud, String region, String imageId) {
-            return new RegionResult(cloud, region, imageId, null, null);
+        static RegionResult published(Cloud cloud, String region, String imageId, String sourceImageId) {
+            return new RegionResult(cloud, region, imageId, sourceImageId, null, null);
         }
 
         static RegionResult failed(Cloud cloud, String region, RuntimeException e) {
-            return new RegionResult(cloud, region, null, Reasons.forEvent(String.valueOf(e.getMessage())), null);
+            return new RegionResult(cloud, region, null, null, Reasons.forEvent(String.valueOf(e.getMessage())),
+                    null);
         }
     }
 
@@ -286,7 +287,6 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
         private final Release release;
         private final Attempt attempt;
         private final List<RegionResult> results = new ArrayList<>();
-        private final Map<Cloud, String> sources = new ConcurrentHashMap<>();
 
         Publication(Envelope<?> input, Release release, Attempt attempt) {
             this.input = input;
@@ -311,13 +311,9 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             boolean onAws = r.cloud() == Cloud.AWS;
             return PhaseOutcome.Output.of(new ImagePublished(EventType.CURRENT_VERSION, release.buildId(),
                     release.releaseTag(), r.cloud(), r.region(), onAws ? null : settings.gcpProject().orElse(null),
-                    r.imageId(), sourceOf(r), onAws ? settings.sourceRegion() : r.region(), release.kubevirtVersion(),
-                    r.exportUri(), input.id(), release.replayOf()), onAws ? r.region() : "gcp/" + r.region());
-        }
-
-        private String sourceOf(RegionResult r) {
-            return r.cloud() == Cloud.AWS && r.region().equals(settings.sourceRegion()) ? r.imageId()
-                    : sources.getOrDefault(r.cloud(), r.imageId());
+                    r.imageId(), r.sourceImageId(), onAws ? settings.sourceRegion() : r.region(),
+                    release.kubevirtVersion(), r.exportUri(), input.id(), release.replayOf()),
+                    onAws ? r.region() : "gcp/" + r.region());
         }
     }
 
@@ -405,7 +401,7 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             aws.images().untagImage(region, source.id(), List.of(ResourceTags.EXPIRES_AT));
             aws.permissions().makePublic(region, source.id());
             deprecateAt.ifPresent(at -> aws.copies().deprecate(region, source.id(), at));
-            return RegionResult.published(Cloud.AWS, region, source.id());
+            return RegionResult.published(Cloud.AWS, region, source.id(), source.id());
         } catch (RuntimeException e) {
             return RegionResult.failed(Cloud.AWS, region, e);
         }
@@ -428,7 +424,7 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             aws.permissions().makePublic(region, id);
             deprecateAt.ifPresent(at -> aws.copies().deprecate(region, id, at));
             log.accept(release.buildId(), region + ": " + id + (existing.isPresent() ? " (reused)" : "") + " public");
-            return RegionResult.published(Cloud.AWS, region, id);
+            return RegionResult.published(Cloud.AWS, region, id, source.id());
         } catch (RuntimeException e) {
             log.accept(release.buildId(), region + ": failed: " + Reasons.forEvent(e.getMessage()));
             return RegionResult.failed(Cloud.AWS, region, e);
@@ -465,7 +461,7 @@ public final class PublishCoordinator implements Phase<ReleaseTagged> {
             ports.families().release(member.id());
             log.accept(release.buildId(), "gcp: " + member.id() + " public, exported to " + uri + ", in family "
                     + settings.gcpFamily());
-            return new RegionResult(Cloud.GCP, region, member.id(), null, uri);
+            return new RegionResult(Cloud.GCP, region, member.id(), source.id(), null, uri);
         } catch (RuntimeException e) {
             log.accept(release.buildId(), "gcp: failed: " + Reasons.forEvent(e.getMessage()));
             return RegionResult.failed(Cloud.GCP, region, e);
